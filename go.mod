@@ -1,3 +1,3 @@
 module github.com/rfc6455/ws
 
-go 1.22
+go 1.24

@@ -1,0 +1,185 @@
+package handshake
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rfc6455/ws/internal/token"
+)
+
+// Limits of ReadRequest. RFC 6455 sets none; net/http's server answers 431
+// past its MaxHeaderBytes (1 MiB by default). A WebSocket request is a few
+// hundred bytes plus cookies, so we allow far less.
+const (
+	MaxHeaderBytes = 16 << 10 // request line plus header fields, CRLFs included
+	MaxHeaderLines = 100      // header field lines, not counting the request line
+)
+
+// ReadRequest reads one HTTP request head from br for servers that do their
+// own HTTP (a raw net.Conn). It consumes exactly the request line, the header
+// fields and the empty line that ends them, so any byte the client sent
+// after its handshake (frames, say) stays in br. A head larger than
+// MaxHeaderBytes or with more than MaxHeaderLines fields gives
+// ErrHeaderTooLarge (431), one net/http cannot parse ErrMalformedRequest
+// (400). io.EOF means the connection closed before the first byte. Errors
+// from br (a deadline the caller set on the connection) are returned as is.
+// The request has no body (CheckRequest refuses one).
+func ReadRequest(br *bufio.Reader) (*http.Request, error) {
+	var head []byte
+	lines, lineStart := 0, 0
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(head)+len(frag) > MaxHeaderBytes {
+			return nil, ErrHeaderTooLarge
+		}
+		head = append(head, frag...)
+		if err == bufio.ErrBufferFull {
+			continue // the line goes on
+		}
+		if err != nil {
+			if err == io.EOF {
+				if len(head) == 0 {
+					return nil, io.EOF
+				}
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		line := head[lineStart:]
+		lineStart = len(head)
+		if len(line) <= 2 && (string(line) == "\r\n" || string(line) == "\n") {
+			if lines == 0 {
+				continue // RFC 9112, Section 2.2: ignore an empty line before the request line
+			}
+			break
+		}
+		if lines++; lines > MaxHeaderLines+1 {
+			return nil, ErrHeaderTooLarge
+		}
+	}
+	req, err := http.ReadRequest(bufio.NewReaderSize(bytes.NewReader(head), len(head)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedRequest, err)
+	}
+	return req, nil
+}
+
+// WriteResponse writes the 101 response with the headers h (from Response)
+// to w in one Write: "HTTP/1.1 101 Switching Protocols", the Upgrade,
+// Connection and Sec-WebSocket-* fields first, spelled as in RFC 6455, then
+// the others in sorted order. It refuses field names that are not tokens and
+// values holding CR, LF or NUL (header injection) with ErrBadResponseHeader.
+func WriteResponse(w io.Writer, h http.Header) error {
+	b := make([]byte, 0, 256)
+	b = append(b, "HTTP/1.1 101 Switching Protocols\r\n"...)
+	b, err := appendHeader(b, h)
+	if err != nil {
+		return err
+	}
+	b = append(b, "\r\n"...)
+	_, err = w.Write(b)
+	return err
+}
+
+// headerOrder is the order of the fields WriteResponse writes first.
+var headerOrder = []string{"Upgrade", "Connection", "Sec-Websocket-Accept", "Sec-Websocket-Protocol", "Sec-Websocket-Extensions", "Sec-Websocket-Version"}
+
+func appendHeader(b []byte, h http.Header) ([]byte, error) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		if !slices.Contains(headerOrder, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	keys = append(slices.Clip(headerOrder), keys...)
+	for _, k := range keys {
+		vs, ok := h[k]
+		if !ok {
+			continue
+		}
+		if !token.IsToken(k) {
+			return nil, fmt.Errorf("%w: name %q", ErrBadResponseHeader, k)
+		}
+		name := k
+		if rest, ok := strings.CutPrefix(k, "Sec-Websocket-"); ok {
+			name = "Sec-WebSocket-" + rest
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return nil, fmt.Errorf("%w: %s value %q", ErrBadResponseHeader, name, v)
+			}
+			b = append(b, name...)
+			b = append(b, ": "...)
+			b = append(b, token.TrimOWS(v)...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	return b, nil
+}
+
+// errorReply returns the status, the extra header fields and the body that
+// answer a failed handshake.
+func errorReply(err error) (status int, h http.Header, body string) {
+	var he *Error
+	if !errors.As(err, &he) || he.Status < 400 || he.Status > 599 {
+		// Not a verdict on the request: don't show our internals to the peer.
+		status, body = http.StatusInternalServerError, "handshake: internal error"
+	} else {
+		status, body = he.Status, err.Error()
+	}
+	h = http.Header{
+		"Connection":             {"close"},
+		"Content-Type":           {"text/plain; charset=utf-8"},
+		"X-Content-Type-Options": {"nosniff"},
+	}
+	switch status {
+	case http.StatusUpgradeRequired:
+		// "it MUST respond with a |Sec-WebSocket-Version| header field ...
+		// containing all versions it is willing to use" (Section 4.4)
+		h["Sec-Websocket-Version"] = []string{"13"}
+		h["Upgrade"] = []string{"websocket"} // RFC 9110, Section 15.5.22: a 426 sends Upgrade
+	case http.StatusMethodNotAllowed:
+		h["Allow"] = []string{http.MethodGet} // RFC 9110, Section 15.5.6
+	}
+	return status, h, body + "\n"
+}
+
+// WriteError writes the HTTP response that refuses a handshake for err to w,
+// for servers that do their own HTTP: the status of the *Error in err (500 if
+// there is none, with a generic body), Connection: close, a plain-text body
+// that is err's text, Sec-WebSocket-Version: 13 on a 426 and Allow: GET on a
+// 405. The caller closes the connection afterwards.
+func WriteError(w io.Writer, err error) error {
+	status, h, body := errorReply(err)
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	b := make([]byte, 0, 256+len(body))
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, ' ')
+	b = append(b, http.StatusText(status)...)
+	b = append(b, "\r\n"...)
+	b, _ = appendHeader(b, h) // our own fields are valid
+	b = append(b, "\r\n"...)
+	b = append(b, body...)
+	_, werr := w.Write(b)
+	return werr
+}
+
+// ServeError answers a failed handshake through a net/http ResponseWriter
+// with the same status, fields and body as WriteError.
+func ServeError(w http.ResponseWriter, err error) {
+	status, h, body := errorReply(err)
+	for k, v := range h {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}

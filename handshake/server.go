@@ -1,0 +1,250 @@
+package handshake
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/rfc6455/ws/internal/token"
+)
+
+// ServerOptions configures the server side of the handshake. The zero value
+// (and a nil *ServerOptions) accepts requests without Origin and requests
+// whose Origin host is the request's Host, chooses no subprotocol and adds no
+// header.
+type ServerOptions struct {
+	// Subprotocols lists the subprotocols the server speaks, in its order of
+	// preference (RFC 6455, Section 1.9). See ChooseSubprotocol.
+	Subprotocols []string
+
+	// OriginPatterns lists the origins accepted besides the request's own
+	// Host, as path.Match patterns matched case-insensitively against the
+	// Origin's host (with its port, if any), such as "example.com" or
+	// "*.example.com:8443". A pattern containing "://" is matched against
+	// "scheme://host" instead. RFC 6455, Section 10.2.
+	OriginPatterns []string
+
+	// InsecureSkipOriginCheck accepts every Origin. It is dangerous: a
+	// browser attaches the user's cookies and credentials to a WebSocket
+	// request made by any page, so with the check off any web site the user
+	// visits can open a connection to this server in the user's name and read
+	// the answers (cross-site WebSocket hijacking). Use it only for servers
+	// that do not authenticate with cookies or that check Origin themselves.
+	InsecureSkipOriginCheck bool
+
+	// ResponseHeader, if set, is called by Response with the request and the
+	// 101 response headers before they are written (the `headers` event of
+	// Node's ws). It may change them, add a Set-Cookie say, or return an error
+	// to refuse the upgrade: an *Error with a Status sets the HTTP status of
+	// the refusal; any other error refuses with 403 (ErrRefused).
+	ResponseHeader func(r *http.Request, h http.Header) error
+}
+
+// An Offer is what a client asked for in a valid opening handshake
+// (RFC 6455, Section 4.2.1).
+type Offer struct {
+	Key        string      // Sec-WebSocket-Key, as sent
+	Protocols  []string    // Sec-WebSocket-Protocol values, in the client's order of preference
+	Extensions []Extension // Sec-WebSocket-Extensions offers, in order
+	Origin     string      // Origin header, empty if absent
+}
+
+// CheckRequest checks that r is a valid WebSocket opening handshake
+// (RFC 6455, Section 4.2.1) from an allowed origin (Section 10.2) and returns
+// what the client offered. On failure it returns an *Error (maybe wrapped)
+// whose Status is the HTTP status to answer: 405 for a method other than GET,
+// 426 for a Sec-WebSocket-Version other than 13, 403 for a refused origin and
+// 400 for anything else malformed. ServeError and WriteError send that answer.
+// opts may be nil.
+func CheckRequest(r *http.Request, opts *ServerOptions) (*Offer, error) {
+	if opts == nil {
+		opts = &ServerOptions{}
+	}
+	// "An HTTP/1.1 or higher GET request" (Section 4.2.1, item 1)
+	if r.Method != http.MethodGet {
+		return nil, ErrMethod
+	}
+	if !r.ProtoAtLeast(1, 1) {
+		return nil, ErrHTTPVersion
+	}
+	// "A |Host| header field containing the server's authority." (item 2)
+	if r.Host == "" {
+		return nil, ErrNoHost
+	}
+	// "An |Upgrade| header field containing the value "websocket", treated as
+	// an ASCII case-insensitive value." (item 3)
+	if !token.Contains(r.Header["Upgrade"], "websocket") {
+		return nil, ErrUpgrade
+	}
+	// "A |Connection| header field that includes the token "Upgrade", treated
+	// as an ASCII case-insensitive value." (item 4)
+	if !token.Contains(r.Header["Connection"], "Upgrade") {
+		return nil, ErrConnection
+	}
+	// RFC 6455 is silent on bodies, but every byte after the handshake is a
+	// frame; a body would be read as frames, so a request with one is refused.
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		return nil, ErrBody
+	}
+	// "The |Sec-WebSocket-Version| header field MUST NOT appear more than once
+	// in an HTTP request." (Section 11.3.5)
+	versions := r.Header["Sec-Websocket-Version"]
+	if len(versions) > 1 {
+		return nil, ErrVersionRepeated
+	}
+	// "A |Sec-WebSocket-Version| header field, with a value of 13." (item 6);
+	// otherwise send "an appropriate HTTP error code (such as 426 Upgrade
+	// Required) and a |Sec-WebSocket-Version| header field" (Section 4.2.2)
+	if len(versions) == 0 || token.TrimOWS(versions[0]) != "13" {
+		return nil, ErrVersion
+	}
+	// "The |Sec-WebSocket-Key| header field MUST NOT appear more than once in
+	// an HTTP request." (Section 11.3.1)
+	keys := r.Header["Sec-Websocket-Key"]
+	if len(keys) > 1 {
+		return nil, ErrKeyRepeated
+	}
+	// "A |Sec-WebSocket-Key| header field with a base64-encoded ... value
+	// that, when decoded, is 16 bytes in length." (item 5)
+	if len(keys) == 0 || !isValidKey(token.TrimOWS(keys[0])) {
+		return nil, ErrKey
+	}
+	o := &Offer{Key: token.TrimOWS(keys[0])}
+
+	// "If the origin indicated is unacceptable to the server, then it SHOULD
+	// respond ... with a reply containing HTTP 403 Forbidden" (Section 10.2)
+	origins := r.Header["Origin"]
+	if len(origins) > 1 {
+		return nil, fmt.Errorf("%w: %d Origin headers", ErrOrigin, len(origins))
+	}
+	if len(origins) == 1 {
+		o.Origin = origins[0]
+		if !opts.InsecureSkipOriginCheck && !originAllowed(o.Origin, r.Host, opts.OriginPatterns) {
+			return nil, fmt.Errorf("%w: %q", ErrOrigin, o.Origin)
+		}
+	}
+
+	// "The elements that comprise this value MUST be non-empty strings with
+	// characters in the range U+0021 to U+007E not including separator
+	// characters ... and MUST all be unique strings." (Section 4.1)
+	o.Protocols = token.Split(r.Header["Sec-Websocket-Protocol"])
+	for i, p := range o.Protocols {
+		if !token.IsToken(p) {
+			return nil, fmt.Errorf("%w: %q", ErrProtocolSyntax, p)
+		}
+		for _, q := range o.Protocols[:i] {
+			if p == q {
+				return nil, fmt.Errorf("%w: %q repeated", ErrProtocolSyntax, p)
+			}
+		}
+	}
+	exts, err := ParseExtensions(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	o.Extensions = exts
+	return o, nil
+}
+
+// originAllowed reports whether the Origin header value may connect to a
+// server reached as host.
+func originAllowed(origin, host string, patterns []string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false // "null" and other opaque origins have no host
+	}
+	if strings.EqualFold(u.Host, host) {
+		return true
+	}
+	for _, pat := range patterns {
+		target := u.Host
+		if strings.Contains(pat, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, err := path.Match(strings.ToLower(pat), strings.ToLower(target)); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ChooseSubprotocol returns the first subprotocol in supported (the server's
+// preference order) that the client offered, or "" if there is none, in which
+// case the response carries no Sec-WebSocket-Protocol (RFC 6455, Section
+// 4.2.2). Subprotocol names are compared exactly.
+func ChooseSubprotocol(offered, supported []string) string {
+	for _, s := range supported {
+		for _, o := range offered {
+			if s == o {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// Response builds the headers of the 101 response that accepts the request r
+// with the offer o (from CheckRequest; nil means check r now): Upgrade,
+// Connection, Sec-WebSocket-Accept, Sec-WebSocket-Protocol if protocol is not
+// empty, and Sec-WebSocket-Extensions if accepted is not empty (RFC 6455,
+// Section 4.2.2). It then calls opts.ResponseHeader, which may change the
+// headers or refuse. protocol must be one the client offered and each
+// accepted extension one it named, else Response returns an *Error with
+// status 500 (the server's mistake). The returned map is the caller's.
+func Response(r *http.Request, o *Offer, protocol string, accepted []Extension, opts *ServerOptions) (http.Header, error) {
+	if o == nil {
+		var err error
+		if o, err = CheckRequest(r, opts); err != nil {
+			return nil, err
+		}
+	}
+	h := make(http.Header, 5)
+	// "The handshake from the server ... |Upgrade| header field with value
+	// "websocket" ... |Connection| header field with value "Upgrade"" (Section 4.2.2)
+	h["Upgrade"] = []string{"websocket"}
+	h["Connection"] = []string{"Upgrade"}
+	h["Sec-Websocket-Accept"] = []string{AcceptKey(o.Key)}
+	if protocol != "" {
+		// "The value chosen MUST be derived from the client's handshake,
+		// specifically by selecting one of the values from the
+		// |Sec-WebSocket-Protocol| field" (Section 4.2.2)
+		found := false
+		for _, p := range o.Protocols {
+			found = found || p == protocol
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: %q", ErrProtocolNotOffered, protocol)
+		}
+		h["Sec-Websocket-Protocol"] = []string{protocol}
+	}
+	if len(accepted) > 0 {
+		// A server accepts only extensions the client listed (Section 9.1; a
+		// client fails the connection otherwise, Section 4.1).
+		for _, a := range accepted {
+			found := false
+			for _, e := range o.Extensions {
+				found = found || e.Name == a.Name
+			}
+			if !found {
+				return nil, fmt.Errorf("%w: %q", ErrExtensionNotOffered, a.Name)
+			}
+		}
+		if !validExtensions(accepted) {
+			return nil, fmt.Errorf("%w: Sec-WebSocket-Extensions %q", ErrBadResponseHeader, FormatExtensions(accepted))
+		}
+		h["Sec-Websocket-Extensions"] = []string{FormatExtensions(accepted)}
+	}
+	if opts != nil && opts.ResponseHeader != nil {
+		if err := opts.ResponseHeader(r, h); err != nil {
+			var he *Error
+			if errors.As(err, &he) && he.Status != 0 {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %w", ErrRefused, err)
+		}
+	}
+	return h, nil
+}

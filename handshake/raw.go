@@ -132,6 +132,9 @@ func errorReply(err error) (status int, h http.Header, body string) {
 	if !errors.As(err, &he) || he.Status < 400 || he.Status > 599 {
 		// Not a verdict on the request: don't show our internals to the peer.
 		status, body = http.StatusInternalServerError, "handshake: internal error"
+	} else if errors.Is(err, ErrRefused) {
+		// The application's reason for refusing is its own business.
+		status, body = he.Status, ErrRefused.Error()
 	} else {
 		status, body = he.Status, err.Error()
 	}
@@ -145,7 +148,12 @@ func errorReply(err error) (status int, h http.Header, body string) {
 		// "it MUST respond with a |Sec-WebSocket-Version| header field ...
 		// containing all versions it is willing to use" (Section 4.4)
 		h["Sec-Websocket-Version"] = []string{"13"}
-		h["Upgrade"] = []string{"websocket"} // RFC 9110, Section 15.5.22: a 426 sends Upgrade
+		// "The server MUST send an Upgrade header field in a 426 response"
+		// (RFC 9110, Section 15.5.22) and "A sender of Upgrade MUST also send
+		// an "Upgrade" connection option in the Connection header field"
+		// (RFC 9110, Section 7.8).
+		h["Upgrade"] = []string{"websocket"}
+		h["Connection"] = []string{"Upgrade, close"}
 	case http.StatusMethodNotAllowed:
 		h["Allow"] = []string{http.MethodGet} // RFC 9110, Section 15.5.6
 	}

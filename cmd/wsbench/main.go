@@ -1,0 +1,163 @@
+// Command wsbench measures HTTP polling, long polling and WebSocket side by
+// side with this library, and checks the claims of the article "WebSocket
+// Simplified" (bandwidth of polling against WebSocket; requests per second
+// against requests per connection).
+//
+// By default the servers and the clients run in this process over loopback
+// TCP, and both experiments run with defaults that finish in well under a
+// minute on a 2-core machine:
+//
+//	go run ./cmd/wsbench                      # both experiments, files in ./wsbench-out
+//	go run ./cmd/wsbench -mode updates -clients 1,10,100 -poll 1s -rate 2 -n 10
+//	go run ./cmd/wsbench -serve 127.0.0.1:8081   # a server for another machine's clients
+//	go run ./cmd/wsbench -addr host:8081         # clients against that server
+//
+// It prints a table, and writes wsbench.json, updates.svg, requests.svg and
+// ratios.svg to the -out directory. The logic lives in internal/bench.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rfc6455/ws/internal/bench"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "wsbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	d := bench.DefaultConfig()
+	var (
+		mode     = flag.String("mode", "all", "experiments to run: all, updates or requests")
+		n        = flag.Int("n", d.Updates, "N: updates produced per round")
+		rate     = flag.Float64("rate", d.Rate, "updates produced per second")
+		clients  = flag.String("clients", joinInts(d.Clients), "C: client counts, comma-separated")
+		poll     = flag.Duration("poll", d.PollInterval, "P: polling interval")
+		size     = flag.Int("size", d.Size, "payload bytes of an update, a request and a response")
+		perConn  = flag.String("r", joinInts(d.PerConn), "R: requests per connection, comma-separated")
+		duration = flag.Duration("duration", d.Duration, "measuring time of one requests cell")
+		conc     = flag.Int("concurrency", d.Concurrency, "parallel client workers in requests mode")
+		rounds   = flag.Int("rounds", d.Rounds, "measured rounds (the median is reported)")
+		noWarm   = flag.Bool("no-warmup", false, "skip the warm-up round")
+		out      = flag.String("out", "wsbench-out", "directory for wsbench.json and the SVG charts")
+		addr     = flag.String("addr", "", "host:port of a `wsbench -serve` server (default: one in this process on 127.0.0.1)")
+		serve    = flag.String("serve", "", "only serve the benchmark endpoints at this host:port")
+	)
+	flag.Parse()
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if *serve != "" {
+		return serveOnly(ctx, *serve)
+	}
+	cfg := bench.Config{
+		Addr: *addr, Updates: *n, Rate: *rate, PollInterval: *poll, Size: *size,
+		Duration: *duration, Concurrency: *conc, Rounds: *rounds, NoWarm: *noWarm,
+	}
+	var err error
+	if cfg.Clients, err = parseInts(*clients); err != nil {
+		return fmt.Errorf("-clients: %w", err)
+	}
+	if cfg.PerConn, err = parseInts(*perConn); err != nil {
+		return fmt.Errorf("-r: %w", err)
+	}
+	switch *mode {
+	case "all":
+		cfg.RunUpdates, cfg.RunRequests = true, true
+	case "updates":
+		cfg.RunUpdates = true
+	case "requests":
+		cfg.RunRequests = true
+	default:
+		return fmt.Errorf("-mode %q: want all, updates or requests", *mode)
+	}
+	tty := isTerminal(os.Stderr)
+	cfg.Progress = func(line string) {
+		if tty {
+			fmt.Fprintf(os.Stderr, "\r\033[K%s", line)
+		} else {
+			fmt.Fprintln(os.Stderr, line)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "wsbench: %d CPUs, GOMAXPROCS %d; progress below\n", runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	rep, err := bench.Run(ctx, cfg)
+	if tty {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "done in %.1fs\n", rep.Seconds)
+	if err := bench.WriteTable(os.Stdout, rep); err != nil {
+		return err
+	}
+	paths, err := bench.WriteFiles(*out, rep)
+	if err != nil {
+		return err
+	}
+	// The output directory ignores itself in a git work tree.
+	os.WriteFile(filepath.Join(*out, ".gitignore"), []byte("*\n"), 0o644)
+	fmt.Printf("\nwrote %s\n", strings.Join(paths, ", "))
+	return nil
+}
+
+func serveOnly(ctx context.Context, addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := bench.NewServer()
+	hs := srv.Serve(l)
+	fmt.Fprintf(os.Stderr, "wsbench: serving on http://%s (Ctrl-C stops)\n", l.Addr())
+	<-ctx.Done()
+	srv.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,155 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func testRunner(t *testing.T, cfg Config) *runner {
+	t.Helper()
+	_, base := testServer(t, nil)
+	cfg.fill()
+	return &runner{cfg: cfg, base: base, ctl: &http.Client{Timeout: time.Minute}}
+}
+
+// TestUpdatesExactlyOnce runs each mode with several clients: every client
+// gets every update once, in order (updatesCell checks each Receiver).
+func TestUpdatesExactlyOnce(t *testing.T) {
+	t.Parallel()
+	const n, clients = 12, 3
+	r := testRunner(t, Config{Rate: 200, PollInterval: 7 * time.Millisecond, Size: 10})
+	for _, mode := range UpdateModes {
+		s, err := r.updatesCell(context.Background(), mode, clients, n)
+		if errors.Is(err, errNoWebSocket) {
+			t.Logf("%s: %v", mode, err)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		if s.Delivered != n*clients {
+			t.Errorf("%s: delivered %d, want %d", mode, s.Delivered, n*clients)
+		}
+		if s.Bytes <= n*clients*(recordHeaderLen+10) {
+			t.Errorf("%s: %d bytes on the wire, fewer than the payloads alone", mode, s.Bytes)
+		}
+		switch mode {
+		case ModeWebSocket:
+			if s.Requests != clients || s.Empty != 0 || s.Conns != clients {
+				t.Errorf("%s: requests %d, empty %d, conns %d; want %d, 0, %d", mode, s.Requests, s.Empty, s.Conns, clients, clients)
+			}
+		default:
+			if s.Requests < clients || s.Conns != clients {
+				t.Errorf("%s: requests %d, conns %d; want >= %d and %d (keep-alive)", mode, s.Requests, s.Conns, clients, clients)
+			}
+		}
+		if !(s.P50ms > 0 && s.P99ms >= s.P50ms) {
+			t.Errorf("%s: latency p50 %v ms, p99 %v ms", mode, s.P50ms, s.P99ms)
+		}
+	}
+}
+
+// TestRunEndToEnd makes a short full run and checks the files it writes:
+// JSON that decodes into a Report, SVGs that are well-formed XML.
+func TestRunEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped in -short mode")
+	}
+	t.Parallel()
+	cfg := Config{
+		Updates: 4, Rate: 100, Clients: []int{1, 2}, PollInterval: 10 * time.Millisecond, Size: 16,
+		PerConn: []int{1, 10}, Duration: 30 * time.Millisecond, Concurrency: 2, Rounds: 2,
+		RunUpdates: true, RunRequests: true,
+	}
+	var lines int
+	cfg.Progress = func(string) { lines++ }
+	rep, err := Run(context.Background(), cfg)
+	if errors.Is(err, errNoWebSocket) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (3*2*2 + 3) + (3*2*2 + 3); lines != want {
+		t.Errorf("%d progress lines, want %d", lines, want)
+	}
+	if len(rep.Updates) != 6 || len(rep.Requests) != 6 || len(rep.Ratios) != 2 {
+		t.Fatalf("report has %d updates, %d requests, %d ratios results; want 6, 6, 2", len(rep.Updates), len(rep.Requests), len(rep.Ratios))
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, rep); err != nil || table.Len() == 0 {
+		t.Fatalf("WriteTable: %v, %d bytes", err, table.Len())
+	}
+	dir := t.TempDir()
+	paths, err := WriteFiles(dir, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 4 {
+		t.Errorf("WriteFiles wrote %v, want 4 files", paths)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, FileJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("JSON does not decode: %v", err)
+	}
+	if back.Machine.NumCPU < 1 || len(back.Updates) != 6 || back.Updates[0].Rounds == nil || len(back.Updates[0].Rounds) != 2 {
+		t.Errorf("decoded report is missing data: %+v", back.Machine)
+	}
+	for _, u := range back.Updates {
+		if u.BytesPerUpdate.Median <= 0 || u.BytesPerUpdate.Min > u.BytesPerUpdate.Median || u.BytesPerUpdate.Median > u.BytesPerUpdate.Max {
+			t.Errorf("%s/%d: bytes per update %+v", u.Mode, u.Clients, u.BytesPerUpdate)
+		}
+	}
+	for _, name := range []string{FileUpdates, FileRequests, FileRatios} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSVG(t, name, f)
+		f.Close()
+	}
+}
+
+// checkSVG parses r as XML and checks the root is an svg element with some
+// drawing in it.
+func checkSVG(t *testing.T, name string, r io.Reader) {
+	t.Helper()
+	dec := xml.NewDecoder(r)
+	var root string
+	elems := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Errorf("%s: not well-formed XML: %v", name, err)
+			return
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if root == "" {
+				root = se.Name.Local
+				if se.Name.Space != "http://www.w3.org/2000/svg" {
+					t.Errorf("%s: root namespace %q", name, se.Name.Space)
+				}
+			}
+			elems++
+		}
+	}
+	if root != "svg" || elems < 20 {
+		t.Errorf("%s: root %q with %d elements, want svg with a chart", name, root, elems)
+	}
+}

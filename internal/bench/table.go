@@ -1,0 +1,66 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+)
+
+// formatSpread writes a spread as "median (min–max)" with prec decimals.
+func formatSpread(s Spread, prec int) string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', prec, 64) }
+	if s.Min == s.Max {
+		return f(s.Median)
+	}
+	return f(s.Median) + " (" + f(s.Min) + "–" + f(s.Max) + ")"
+}
+
+// WriteTable writes the report as plain-text tables.
+func WriteTable(w io.Writer, rep *Report) error {
+	m, cfg := rep.Machine, rep.Config
+	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s", m.NumCPU, m.GOMAXPROCS, m.GOOS, m.GOARCH, m.GoVersion)
+	if m.CPUModel != "" {
+		fmt.Fprintf(w, ", %s", m.CPUModel)
+	}
+	if m.LoadAvg != "" {
+		fmt.Fprintf(w, ", load average at start %s", m.LoadAvg)
+	}
+	fmt.Fprintf(w, "\nserver: %s; %d measured rounds (median, and min–max in brackets), warm-up excluded: %v\n", m.Server, cfg.Rounds, !cfg.NoWarm)
+	if len(rep.Updates) > 0 {
+		fmt.Fprintf(w, "\nUPDATES: %d updates at %g/s, %d-byte payload, polling every %v\n", cfg.Updates, cfg.Rate, cfg.Size, cfg.PollInterval)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "clients\tmode\tbytes/update\trequests\tempty\tlatency p50 ms\tlatency p99 ms\tCPU µs/update\t")
+		for _, u := range rep.Updates {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", u.Clients, u.Mode,
+				formatSpread(u.BytesPerUpdate, 0), formatSpread(u.Requests, 0), formatSpread(u.Empty, 0),
+				formatSpread(u.P50ms, 2), formatSpread(u.P99ms, 2), formatSpread(u.CPUUsPerUpdate, 0))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(rep.Requests) > 0 {
+		fmt.Fprintf(w, "\nREQUESTS: %d-byte request and response, %d client workers, %v per cell\n", cfg.Size, cfg.Concurrency, cfg.Duration)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "R/conn\tHTTP new conn req/s\tHTTP keep-alive req/s\tWebSocket req/s\tWS/new-conn\tWS/keep-alive\tarticle WS/HTTP\t")
+		by := map[string]RequestsResult{}
+		for _, r := range rep.Requests {
+			by[r.Mode+"/"+strconv.Itoa(r.PerConn)] = r
+		}
+		for _, rt := range rep.Ratios {
+			k := "/" + strconv.Itoa(rt.PerConn)
+			article := rt.ArticleClaim
+			if rt.Article > 0 {
+				article = fmt.Sprintf("%.2f (%s)", rt.Article, rt.ArticleClaim)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f\t%.2f\t%s\t\n", rt.PerConn,
+				formatSpread(by[ModeHTTPClose+k].PerSecond, 0), formatSpread(by[ModeHTTPKeepAlive+k].PerSecond, 0),
+				formatSpread(by[ModeWSRequests+k].PerSecond, 0), rt.WSOverNewConn, rt.WSOverKeepAlive, article)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package deflate
+
+import (
+	"bytes"
+	"compress/flate"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+var benchSizes = []int{1 << 10, 64 << 10, 1 << 20}
+
+// BenchmarkWriter compresses one message per op, with context takeover, in
+// steady state, beside compress/flate's default level on the same data
+// (Reset + Write + Flush per message, as a takeover user of it would).
+func BenchmarkWriter(b *testing.B) {
+	for _, n := range benchSizes {
+		data := textLike(rand.New(rand.NewPCG(5, 6)), n)
+		b.Run("ours/"+strconv.Itoa(n), func(b *testing.B) {
+			w, _ := NewWriter(15, true)
+			var out countWriter
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				w.Start(&out)
+				w.Write(data)
+				w.Close()
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/float64(out.n), "ratio")
+		})
+		b.Run("flate/"+strconv.Itoa(n), func(b *testing.B) {
+			var out countWriter
+			fw, _ := flate.NewWriter(&out, flate.DefaultCompression)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				fw.Write(data)
+				fw.Flush()
+				out.n -= 4 // the 00 00 ff ff RFC 7692 strips
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/float64(out.n), "ratio")
+		})
+	}
+}
+
+// BenchmarkReader inflates one message per op (no context takeover, so
+// every op inflates the same bytes), beside compress/flate used directly.
+func BenchmarkReader(b *testing.B) {
+	for _, n := range benchSizes {
+		data := textLike(rand.New(rand.NewPCG(5, 6)), n)
+		w, _ := NewWriter(15, false)
+		var buf bytes.Buffer
+		w.Start(&buf)
+		w.Write(data)
+		w.Close()
+		comp := buf.Bytes()
+		dst := make([]byte, 32<<10)
+		b.Run("ours/"+strconv.Itoa(n), func(b *testing.B) {
+			r, _ := NewReader(15, false)
+			src := bytes.NewReader(comp)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				src.Reset(comp)
+				r.Start(src, -1)
+				for {
+					_, err := r.Read(dst)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		b.Run("flate/"+strconv.Itoa(n), func(b *testing.B) {
+			full := append(append([]byte(nil), comp...), tail...)
+			src := bytes.NewReader(full)
+			fr := flate.NewReader(src)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				src.Reset(full)
+				fr.(flate.Resetter).Reset(src, nil)
+				for {
+					_, err := fr.Read(dst)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+type countWriter struct{ n int }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }

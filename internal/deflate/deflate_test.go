@@ -1,0 +1,334 @@
+package deflate
+
+import (
+	"bytes"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// textLike returns n bytes of JSON-ish text with a small vocabulary, the
+// kind of data WebSocket applications send.
+func textLike(rng *rand.Rand, n int) []byte {
+	words := []string{"\"id\"", "\"name\"", "\"value\"", "true", "false", "null", "{", "}", "[", "]",
+		":", ",", " ", "\n", "websocket", "message", "frame", "deflate", "window", "Über", "größe", "日本"}
+	var b bytes.Buffer
+	for b.Len() < n {
+		if rng.IntN(8) == 0 {
+			fmt.Fprintf(&b, "%d", rng.IntN(100000))
+		} else {
+			b.WriteString(words[rng.IntN(len(words))])
+		}
+	}
+	return b.Bytes()[:n]
+}
+
+func randomBytes(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+// inputs returns named inputs: random, text-like and adversarial ones
+// (long runs, periods just inside and just outside each window size).
+func inputs(rng *rand.Rand) map[string][]byte {
+	m := map[string][]byte{
+		"empty":       {},
+		"one":         {'x'},
+		"short":       []byte("Hello"),
+		"zeros-100k":  make([]byte, 100_000),
+		"random-70k":  randomBytes(rng, 70_000),
+		"text-1k":     textLike(rng, 1024),
+		"text-200k":   textLike(rng, 200_000),
+		"abab":        bytes.Repeat([]byte("ab"), 5000),
+		"len258-runs": bytes.Repeat(append(bytes.Repeat([]byte{'a'}, 258), 'b'), 300),
+	}
+	for _, p := range []int{255, 256, 257, 511, 512, 513, 4095, 4097, 32767, 32768, 32769} {
+		unit := randomBytes(rng, p)
+		m[fmt.Sprintf("period-%d", p)] = bytes.Repeat(unit, 3+100_000/p)
+	}
+	mixed := append(textLike(rng, 30_000), randomBytes(rng, 30_000)...)
+	m["mixed"] = append(mixed, textLike(rng, 30_000)...)
+	return m
+}
+
+// compressMessages compresses msgs with a Writer, feeding each message in
+// writes of at most split bytes (0: one write).
+func compressMessages(t testing.TB, w *Writer, msgs [][]byte, split int) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, m := range msgs {
+		var buf bytes.Buffer
+		w.Start(&buf)
+		p := m
+		for len(p) > 0 {
+			n := len(p)
+			if split > 0 {
+				n = min(n, split)
+			}
+			if k, err := w.Write(p[:n]); err != nil || k != n {
+				t.Fatalf("Write = %d, %v", k, err)
+			}
+			p = p[n:]
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		out = append(out, buf.Bytes())
+	}
+	return out
+}
+
+// inflateStd inflates each compressed message with compress/flate directly,
+// with the payload + 00 00 ff ff (RFC 7692, Section 7.2.2) and, with
+// context takeover, only the last window bytes before it as dictionary.
+func inflateStd(t testing.TB, comp [][]byte, window int, takeover bool) [][]byte {
+	t.Helper()
+	var hist []byte
+	var out [][]byte
+	for i, c := range comp {
+		var dict []byte
+		if takeover {
+			dict = hist[max(0, len(hist)-window):]
+		}
+		fr := flate.NewReaderDict(io.MultiReader(bytes.NewReader(c), strings.NewReader("\x00\x00\xff\xff")), dict)
+		var got bytes.Buffer
+		_, err := io.Copy(&got, fr)
+		if err != io.ErrUnexpectedEOF {
+			t.Fatalf("message %d: compress/flate: %v", i, err)
+		}
+		out = append(out, got.Bytes())
+		hist = append(hist, got.Bytes()...)
+	}
+	return out
+}
+
+func TestWriterAgainstCompressFlate(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	in := inputs(rng)
+	for bits := MinWindowBits; bits <= MaxWindowBits; bits++ {
+		for name, data := range in {
+			for _, takeover := range []bool{false, true} {
+				for _, split := range []int{0, 1000, 65536 + 17} {
+					if split == 1000 && len(data) > 20_000 && bits != 9 && bits != 15 {
+						continue // keep the run short; splits are covered at two sizes
+					}
+					w, err := NewWriter(bits, takeover)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// The same data three times: with context takeover, later
+					// messages refer to earlier ones.
+					msgs := [][]byte{data, data[:len(data)/2], data}
+					comp := compressMessages(t, w, msgs, split)
+					got := inflateStd(t, comp, 1<<bits, takeover)
+					for i := range msgs {
+						if !bytes.Equal(got[i], msgs[i]) {
+							t.Fatalf("bits=%d %s takeover=%v split=%d message %d: round trip differs (%d bytes, want %d)",
+								bits, name, takeover, split, i, len(got[i]), len(msgs[i]))
+						}
+					}
+					for i, c := range comp {
+						// Within the message the reference inflater checks every
+						// distance against the window.
+						if takeover && i > 0 {
+							continue
+						}
+						if _, err := refInflate(c, 1<<bits); err != nil {
+							t.Fatalf("bits=%d %s split=%d message %d: %v", bits, name, split, i, err)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestEmptyMessage(t *testing.T) {
+	t.Parallel()
+	w, _ := NewWriter(15, true)
+	comp := compressMessages(t, w, [][]byte{nil}, 0)
+	// RFC 7692, Section 7.2.3.6: an empty message compresses to 0x00.
+	if !bytes.Equal(comp[0], []byte{0x00}) {
+		t.Errorf("empty message = % x, want 00", comp[0])
+	}
+}
+
+// TestRFCExamples decodes the examples of RFC 7692, Section 7.2.3.
+func TestRFCExamples(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		msgs     [][]byte
+		takeover bool
+		want     []string
+	}{
+		{"7.2.3.1 Hello", [][]byte{{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}}, false, []string{"Hello"}},
+		{"7.2.3.2 Hello twice, context takeover", [][]byte{
+			{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}, {0xf2, 0x00, 0x11, 0x00, 0x00}}, true, []string{"Hello", "Hello"}},
+		{"7.2.3.3 no compression", [][]byte{{0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00}}, false, []string{"Hello"}},
+		{"7.2.3.4 BFINAL set", [][]byte{{0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00}}, false, []string{"Hello"}},
+		{"7.2.3.5 two blocks", [][]byte{{0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00}}, false, []string{"Hello"}},
+		{"7.2.3.6 empty", [][]byte{{0x00}}, false, []string{""}},
+		{"final block, then garbage, then a message", [][]byte{{0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x42, 0x42}, {0xf2, 0x00, 0x11, 0x00, 0x00}},
+			true, []string{"Hello", "Hello"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := NewReader(15, tt.takeover)
+			for i, m := range tt.msgs {
+				r.Start(bytes.NewReader(m), 1<<20)
+				got, err := io.ReadAll(r)
+				if err != nil || string(got) != tt.want[i] {
+					t.Errorf("message %d = %q, %v; want %q", i, got, err, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestReaderRoundTrip reads our Writer's output with our Reader, over
+// frames of many sizes, with a Reader buffer of many sizes.
+func TestReaderRoundTrip(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	in := inputs(rng)
+	for _, bits := range []int{8, 9, 12, 15} {
+		for _, takeover := range []bool{false, true} {
+			w, _ := NewWriter(bits, takeover)
+			r, _ := NewReader(bits, takeover)
+			for name, data := range in {
+				msgs := [][]byte{data, data[len(data)/3:], data}
+				comp := compressMessages(t, w, msgs, 4096)
+				for i, c := range comp {
+					r.Start(iotestHalf{bytes.NewReader(c)}, -1)
+					got, err := readAllSized(r, 1+rng.IntN(5000))
+					if err != nil || !bytes.Equal(got, msgs[i]) {
+						t.Fatalf("bits=%d takeover=%v %s message %d: %d bytes, %v; want %d bytes", bits, takeover, name, i, len(got), err, len(msgs[i]))
+					}
+				}
+			}
+		}
+	}
+}
+
+// iotestHalf returns at most half of what is asked, like a slow network.
+type iotestHalf struct{ r io.Reader }
+
+func (h iotestHalf) Read(p []byte) (int, error) {
+	return h.r.Read(p[:(len(p)+1)/2])
+}
+
+func readAllSized(r io.Reader, size int) ([]byte, error) {
+	var out []byte
+	buf := make([]byte, size)
+	for {
+		n, err := r.Read(buf)
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
+func TestReaderLimit(t *testing.T) {
+	t.Parallel()
+	// A compression bomb: 8 MiB of zeros compresses to a few KiB.
+	w, _ := NewWriter(15, false)
+	comp := compressMessages(t, w, [][]byte{make([]byte, 8<<20)}, 0)
+	if len(comp[0]) > 16<<10 {
+		t.Fatalf("8 MiB of zeros compressed to %d bytes", len(comp[0]))
+	}
+	for _, limit := range []int64{0, 1, 1000, 1 << 20} {
+		r, _ := NewReader(15, false)
+		r.Start(bytes.NewReader(comp[0]), limit)
+		got, err := readAllSized(r, 64<<10)
+		if !errors.Is(err, ErrTooLarge) || int64(len(got)) != limit {
+			t.Errorf("limit %d: read %d bytes, err %v; want %d bytes, ErrTooLarge", limit, len(got), err, limit)
+		}
+	}
+	// Exactly at the limit is fine.
+	r, _ := NewReader(15, false)
+	comp = compressMessages(t, w, [][]byte{make([]byte, 1000)}, 0)
+	r.Start(bytes.NewReader(comp[0]), 1000)
+	if got, err := readAllSized(r, 7); err != nil || len(got) != 1000 {
+		t.Errorf("message of exactly the limit: %d bytes, %v", len(got), err)
+	}
+}
+
+func TestReaderCorrupt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   []byte
+	}{
+		{"reserved block type 11", []byte{0x07, 0x00}},
+		{"stored LEN/NLEN mismatch", []byte{0x00, 0x05, 0x00, 0x00, 0x00, 'H'}},
+		{"distance before the start", distanceBeforeStart()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := NewReader(15, false)
+			r.Start(bytes.NewReader(tt.in), -1)
+			if _, err := io.ReadAll(r); !errors.Is(err, ErrCorrupt) {
+				t.Errorf("ReadAll(% x) err = %v, want ErrCorrupt", tt.in, err)
+			}
+		})
+	}
+}
+
+func TestReaderTransportError(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	r, _ := NewReader(15, false)
+	r.Start(io.MultiReader(bytes.NewReader([]byte{0xf2, 0x48}), errReader{boom}), -1)
+	if _, err := io.ReadAll(r); err != boom {
+		t.Errorf("err = %v, want the transport's error", err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func TestNewWriterBits(t *testing.T) {
+	t.Parallel()
+	for _, b := range []int{0, 7, 16} {
+		if _, err := NewWriter(b, true); err != ErrWindowBits {
+			t.Errorf("NewWriter(%d) err = %v, want ErrWindowBits", b, err)
+		}
+		if _, err := NewReader(b, true); err != ErrWindowBits {
+			t.Errorf("NewReader(%d) err = %v, want ErrWindowBits", b, err)
+		}
+	}
+}
+
+// distanceBeforeStart is a fixed-Huffman block (RFC 1951, Section 3.2.6):
+// the literal 'a', then a match of length 3 at distance 5, which reaches
+// before the start of the data.
+func distanceBeforeStart() []byte {
+	st := &state{}
+	st.writeBits(hdrFixed, 3)
+	c := fixedLit['a']
+	st.writeBits(uint64(c.code), uint(c.len))
+	c = fixedLit[257] // length 3
+	st.writeBits(uint64(c.code), uint(c.len))
+	c = fixedDist[4] // distances 5-6, 1 extra bit
+	st.writeBits(uint64(c.code), uint(c.len))
+	st.writeBits(0, 1)
+	c = fixedLit[endOfBlock]
+	st.writeBits(uint64(c.code), uint(c.len))
+	st.writeBits(0, 3)
+	st.align()
+	return st.out
+}

@@ -22,7 +22,7 @@ import (
 // blockLen is the size of the repeated-key block handed to subtle.XORBytes.
 // It is a multiple of 8 (so the key pattern repeats exactly) and large enough
 // that the per-call overhead of XORBytes is small beside the work it does.
-const blockLen = 2048
+const blockLen = 512
 
 // wideMin is the payload length from which building the key block pays off;
 // shorter payloads take the word loop.

@@ -33,7 +33,7 @@ const (
 // The request has no body (CheckRequest refuses one).
 func ReadRequest(br *bufio.Reader) (*http.Request, error) {
 	var head []byte
-	lines, lineStart := 0, 0
+	lines, lineStart, skipped := 0, 0, false
 	for {
 		frag, err := br.ReadSlice('\n')
 		if len(head)+len(frag) > MaxHeaderBytes {
@@ -55,8 +55,12 @@ func ReadRequest(br *bufio.Reader) (*http.Request, error) {
 		line := head[lineStart:]
 		lineStart = len(head)
 		if len(line) <= 2 && (string(line) == "\r\n" || string(line) == "\n") {
-			if lines == 0 {
-				continue // RFC 9112, Section 2.2: ignore an empty line before the request line
+			if lines == 0 && !skipped {
+				// "a server that is expecting to receive and parse a request-line
+				// SHOULD ignore at least one empty line (CRLF) received prior to
+				// the request-line" (RFC 9112, Section 2.2). We ignore one.
+				skipped, head, lineStart = true, head[:0], 0
+				continue
 			}
 			break
 		}

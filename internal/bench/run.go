@@ -65,13 +65,13 @@ type Config struct {
 // well under a minute on a 2-core machine.
 func DefaultConfig() Config {
 	return Config{
-		Updates:      20,
-		Rate:         20,
+		Updates:      10,
+		Rate:         10,
 		Clients:      []int{1, 10, 50},
-		PollInterval: 100 * time.Millisecond,
+		PollInterval: 50 * time.Millisecond,
 		Size:         64,
 		PerConn:      []int{1, 10, 50, 500, 1000, 2000},
-		Duration:     300 * time.Millisecond,
+		Duration:     250 * time.Millisecond,
 		Concurrency:  4,
 		Rounds:       3,
 		RunUpdates:   true,
@@ -518,8 +518,11 @@ func (r *runner) requests(ctx context.Context) ([]RequestsResult, error) {
 	return out, nil
 }
 
-// requestsCell runs one round of one mode for d with the configured
-// number of workers, each making perConn requests per connection.
+// requestsCell runs one round of one mode with the configured number of
+// workers, each making perConn requests per connection on connection after
+// connection until d has passed. A connection begun is finished, so every
+// connection carries exactly perConn requests and the cell may run over d
+// by the time of one connection; the rate is measured over the whole time.
 func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d time.Duration, payload []byte) (RequestsSample, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+time.Minute)
 	defer cancel()
@@ -548,7 +551,7 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 			case ModeHTTPKeepAlive:
 				for err == nil && time.Now().Before(deadline) {
 					hc, tr := newHTTPClient(&counter, true)
-					for i := 0; err == nil && i < perConn && time.Now().Before(deadline); i++ {
+					for i := 0; err == nil && i < perConn; i++ {
 						if err = echoHTTP(ctx, hc, r.base, payload); err == nil {
 							done.Add(1)
 						}
@@ -557,7 +560,7 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 				}
 			case ModeWSRequests:
 				for err == nil && time.Now().Before(deadline) {
-					err = wsRequests(ctx, &counter, r.base, perConn, payload, deadline, &done)
+					err = wsRequests(ctx, &counter, r.base, perConn, payload, &done)
 				}
 			default:
 				err = fmt.Errorf("bench: unknown requests mode %q", mode)

@@ -253,12 +253,13 @@ func WriteRequestsSVG(w io.Writer, rep *Report) error {
 	for i, r := range xs {
 		d.text(xOf(i), marginT+plotH+18, "middle", 12, "normal", strconv.Itoa(r))
 	}
-	for _, mode := range RequestModes {
+	for mi, mode := range RequestModes {
+		dx := float64(mi-1) * 5 // keep the whiskers of the modes apart
 		var pts [][2]float64
 		for i, pc := range xs {
 			for _, r := range rep.Requests {
 				if r.Mode == mode && r.PerConn == pc {
-					pts = append(pts, [2]float64{xOf(i), sc.y(r.PerSecond.Median)})
+					pts = append(pts, [2]float64{xOf(i) + dx, sc.y(r.PerSecond.Median)})
 				}
 			}
 		}
@@ -266,8 +267,8 @@ func WriteRequestsSVG(w io.Writer, rep *Report) error {
 		for i, pc := range xs {
 			for _, r := range rep.Requests {
 				if r.Mode == mode && r.PerConn == pc {
-					d.whisker(xOf(i), sc.y(r.PerSecond.Min), sc.y(r.PerSecond.Max))
-					d.circle(xOf(i), sc.y(r.PerSecond.Median), 4, modeColor[mode], modeColor[mode],
+					d.whisker(xOf(i)+dx, sc.y(r.PerSecond.Min), sc.y(r.PerSecond.Max))
+					d.circle(xOf(i)+dx, sc.y(r.PerSecond.Median), 4, modeColor[mode], modeColor[mode],
 						fmt.Sprintf("%s, R=%d: %s req/s", mode, pc, formatSpread(r.PerSecond, 0)))
 				}
 			}
@@ -280,7 +281,7 @@ func WriteRequestsSVG(w io.Writer, rep *Report) error {
 			d.circle(xOf(i), sc.y(3900), 5, "white", colorBlue, "article, Socket.io: ~3900 req/s")
 		}
 	}
-	d.legend([]string{ModeHTTPClose, ModeHTTPKeepAlive, ModeWSRequests, "article (○, its machine)"},
+	d.legend([]string{ModeHTTPClose, ModeHTTPKeepAlive, ModeWSRequests, "article (○)"},
 		[]string{modeColor[ModeHTTPClose], modeColor[ModeHTTPKeepAlive], colorBlue, gray})
 	return d.finish(w)
 }

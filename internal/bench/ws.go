@@ -196,17 +196,17 @@ func isNormalClose(err error) bool {
 	return conn.CloseStatus(err) == frame.CloseNormal || errors.Is(err, net.ErrClosed)
 }
 
-// wsRequests makes up to perConn request/response exchanges (message out,
-// same message back) over one new WebSocket connection, stopping early at
-// deadline, and adds them to done.
-func wsRequests(ctx context.Context, c *Counter, base string, perConn int, payload []byte, deadline time.Time, done *atomic.Int64) error {
+// wsRequests makes perConn request/response exchanges (message out, same
+// message back) over one new WebSocket connection, adds them to done as
+// they complete, and closes the connection.
+func wsRequests(ctx context.Context, c *Counter, base string, perConn int, payload []byte, done *atomic.Int64) error {
 	ep, err := dialWS(ctx, c, wsURL(base, PathEchoWS))
 	if err != nil {
 		return err
 	}
 	defer stopOnDone(ctx, ep)()
 	var buf []byte
-	for i := 0; i < perConn && time.Now().Before(deadline); i++ {
+	for range perConn {
 		if err := ep.WriteMessage(frame.OpBinary, payload); err != nil {
 			ep.Close(frame.CloseNormal, "")
 			return err

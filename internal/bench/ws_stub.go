@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"sync/atomic"
-	"time"
 )
 
 // errNoWebSocket is returned until package conn lands (build with -tags wsconn).
@@ -30,6 +29,6 @@ func dialUpdates(ctx context.Context, c *Counter, base string, rc *Receiver) (*w
 func (wu *wsUpdates) receive(ctx context.Context) error { return errNoWebSocket }
 func (wu *wsUpdates) abort()                            {}
 
-func wsRequests(ctx context.Context, c *Counter, base string, perConn int, payload []byte, deadline time.Time, done *atomic.Int64) error {
+func wsRequests(ctx context.Context, c *Counter, base string, perConn int, payload []byte, done *atomic.Int64) error {
 	return errNoWebSocket
 }

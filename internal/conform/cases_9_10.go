@@ -45,8 +45,10 @@ func oneEcho(s *Session, op frame.Opcode, want int, deadline time.Duration, send
 	m, ok := s.NextMessage(start.Add(deadline))
 	took := time.Since(start)
 	switch {
-	case !ok:
+	case !ok && s.IsOpen():
 		s.SetResult(Failed, fmt.Sprintf("no echo within %v", deadline))
+	case !ok:
+		s.SetResult(Failed, fmt.Sprintf("no echo: the connection was closed after %v", took.Round(time.Millisecond)))
 	case m.Opcode != op || len(m.Payload) != want:
 		s.SetResult(Failed, fmt.Sprintf("echo is a %s message of %d bytes, want %s of %d", m.Opcode, len(m.Payload), op, want))
 	default:

@@ -1,0 +1,192 @@
+package conform
+
+import (
+	"context"
+
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+const usage = `usage:
+  wsconform server [flags] ws://HOST:PORT/PATH   test an echo server (the fuzzer is the client)
+  wsconform client [flags] [-addr HOST:PORT]      test a client testee (the fuzzer is the server,
+                                                  Autobahn URL protocol: /getCaseCount, /runCase, /updateReports)
+  wsconform list [-cases P] [-exclude P]          list the cases
+
+Case patterns are comma-separated; * matches anything: -cases '1.*,5.*' -exclude '9.*'.
+Exit status: 0 when no case FAILED, 1 when one did, 2 on bad usage or I/O errors.
+`
+
+// CLI runs the wsconform command with args (without the program name) and
+// returns the exit status.
+func CLI(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	mode, args := args[0], args[1:]
+	fs := flag.NewFlagSet("wsconform "+mode, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	cases := fs.String("cases", "*", "cases to run (comma-separated patterns)")
+	exclude := fs.String("exclude", "", "cases to skip (comma-separated patterns)")
+	report := fs.String("report", "", "report directory (default reports/servers or reports/clients)")
+	agent := fs.String("agent", "", "name of the server under test in reports (server mode)")
+	addr := fs.String("addr", "127.0.0.1:9001", "listen address (client mode)")
+	once := fs.Bool("once", true, "client mode: exit after the first /updateReports")
+	maxSize := fs.Int64("max-size", 0, "cap the message sizes of group 9 (0: catalogue sizes)")
+	verbose := fs.Bool("v", false, "print every case's result, not only the failures")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	selected, err := Select(All(), *cases, *exclude)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsconform:", err)
+		return 2
+	}
+	opts := &Options{Agent: *agent, MaxMessageSize: *maxSize}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	switch mode {
+	case "list":
+		for _, c := range selected {
+			fmt.Fprintf(stdout, "%-8s %s\n", c.ID, c.Description)
+		}
+		return 0
+	case "server":
+		if fs.NArg() != 1 {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		u, err := ParseServerURL(fs.Arg(0))
+		if err != nil {
+			fmt.Fprintln(stderr, "wsconform:", err)
+			return 2
+		}
+		if opts.Agent == "" {
+			opts.Agent = strings.TrimPrefix(u, "ws://")
+		}
+		dir := *report
+		if dir == "" {
+			dir = filepath.Join("reports", "servers")
+		}
+		fmt.Fprintf(stderr, "wsconform: %d cases against %s\n", len(selected), u)
+		p := newProgress(stderr, *verbose)
+		results := RunServer(ctx, u, selected, opts, func(i, n int, r *Result) { p.print(i, n, r) })
+		p.done()
+		return finish(stdout, stderr, dir, "wsconform: server "+u, results)
+	case "client":
+		if fs.NArg() != 0 {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		dir := *report
+		if dir == "" {
+			dir = filepath.Join("reports", "clients")
+		}
+		l, err := net.Listen("tcp", *addr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wsconform:", err)
+			return 2
+		}
+		defer l.Close()
+		fmt.Fprintf(stderr, "wsconform: fuzzing server on ws://%s with %d cases; run the client testee against it\n", l.Addr(), len(selected))
+		status := make(chan int, 1)
+		var mu sync.Mutex
+		p := newProgress(stderr, *verbose)
+		srv := &FuzzingServer{Cases: selected, Options: opts,
+			Progress: func(agent string, i, n int, r *Result) {
+				mu.Lock()
+				p.print(i, n, r)
+				mu.Unlock()
+			},
+			UpdateReports: func(agent string, results []*Result) {
+				mu.Lock()
+				p.done()
+				st := finish(stdout, stderr, dir, "wsconform: client "+agent, results)
+				mu.Unlock()
+				if *once {
+					select {
+					case status <- st:
+					default:
+					}
+				}
+			}}
+		go srv.Serve(l)
+		select {
+		case st := <-status:
+			return st
+		case <-ctx.Done():
+			fmt.Fprintln(stderr, "wsconform: interrupted")
+			return 2
+		}
+	}
+	fmt.Fprint(stderr, usage)
+	return 2
+}
+
+// finish prints the summary, writes the reports and returns the exit status.
+func finish(stdout, stderr io.Writer, dir, title string, results []*Result) int {
+	sum := Summarize(results)
+	fmt.Fprintln(stdout, title)
+	sum.WriteTable(stdout)
+	for _, r := range results {
+		if r.Grade == Failed {
+			fmt.Fprintf(stdout, "FAILED %s: %s\n", r.ID, r.Reason)
+		}
+	}
+	if err := WriteReports(dir, title, results); err != nil {
+		fmt.Fprintln(stderr, "wsconform: report:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "reports: %s (index.html, index.json)\n", dir)
+	if sum.Failed() > 0 || len(results) == 0 {
+		return 1
+	}
+	return 0
+}
+
+// progress prints one line per FAILED case (every case with -v) and, on a
+// terminal, a progress line rewritten in place.
+type progress struct {
+	w       io.Writer
+	verbose bool
+	tty     bool
+	line    bool
+}
+
+func newProgress(w io.Writer, verbose bool) *progress {
+	p := &progress{w: w, verbose: verbose}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) print(i, n int, r *Result) {
+	if p.verbose || r.Grade == Failed {
+		p.done()
+		fmt.Fprintf(p.w, "%-8s %-13s %8.1f ms  %s\n", r.ID, r.Grade, r.DurationMS, r.Reason)
+		return
+	}
+	if p.tty {
+		fmt.Fprintf(p.w, "\r[%d/%d] %-8s %-13s", i, n, r.ID, r.Grade)
+		p.line = true
+	}
+}
+
+func (p *progress) done() {
+	if p.line {
+		fmt.Fprintln(p.w)
+		p.line = false
+	}
+}

@@ -55,6 +55,7 @@ func run() error {
 		conc     = flag.Int("concurrency", d.Concurrency, "parallel client workers in requests mode")
 		rounds   = flag.Int("rounds", d.Rounds, "measured rounds (the median is reported)")
 		noWarm   = flag.Bool("no-warmup", false, "skip the warm-up round")
+		browser  = flag.Bool("browser", false, "send a browser's request header fields (User-Agent, Accept, Sec-Fetch-*...) instead of Go's few")
 		out      = flag.String("out", "wsbench-out", "directory for wsbench.json and the SVG charts")
 		addr     = flag.String("addr", "", "host:port of a `wsbench -serve` server (default: one in this process on 127.0.0.1)")
 		serve    = flag.String("serve", "", "only serve the benchmark endpoints at this host:port")
@@ -71,6 +72,7 @@ func run() error {
 	cfg := bench.Config{
 		Addr: *addr, Updates: *n, Rate: *rate, PollInterval: *poll, Size: *size,
 		Duration: *duration, Concurrency: *conc, Rounds: *rounds, NoWarm: *noWarm,
+		BrowserHeaders: *browser,
 	}
 	var err error
 	if cfg.Clients, err = parseInts(*clients); err != nil {

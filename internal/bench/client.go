@@ -51,16 +51,61 @@ func (rc *Receiver) Check() error {
 	return nil
 }
 
-// newHTTPClient returns an HTTP/1.1 client whose connections are counted by
-// c. Each simulated browser gets its own, as browsers share no connections.
-func newHTTPClient(c *Counter, keepAlive bool) (*http.Client, *http.Transport) {
+// A clientSide makes the client connections of a cell: counted by counter,
+// with header added to every HTTP request and WebSocket handshake.
+type clientSide struct {
+	counter *Counter
+	header  http.Header
+}
+
+// httpClient returns an HTTP/1.1 client whose connections are counted.
+// Each simulated browser gets its own, as browsers share no connections.
+func (cs clientSide) httpClient(keepAlive bool) (*http.Client, *http.Transport) {
 	tr := &http.Transport{
-		DialContext:         c.DialContext(nil),
+		DialContext:         cs.counter.DialContext(nil),
 		DisableKeepAlives:   !keepAlive,
 		MaxIdleConnsPerHost: 1,
 		IdleConnTimeout:     time.Minute,
 	}
-	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}, tr
+	var rt http.RoundTripper = tr
+	if len(cs.header) > 0 {
+		rt = headerTransport{tr, cs.header}
+	}
+	return &http.Client{Transport: rt, Timeout: 2 * time.Minute}, tr
+}
+
+// headerTransport adds header fields to every request.
+type headerTransport struct {
+	base   http.RoundTripper
+	header http.Header
+}
+
+func (ht headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	for k, v := range ht.header {
+		req.Header[k] = v
+	}
+	return ht.base.RoundTrip(req)
+}
+
+// BrowserHeader returns the request header fields a desktop Chromium adds
+// to a same-origin fetch (no cookies), for measuring HTTP as browsers send
+// it rather than as Go's client does.
+func BrowserHeader() http.Header {
+	return http.Header{
+		"User-Agent":         {"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"},
+		"Accept":             {"*/*"},
+		"Accept-Language":    {"en-US,en;q=0.9"},
+		"Accept-Encoding":    {"gzip, deflate, br, zstd"},
+		"Cache-Control":      {"no-cache"},
+		"Pragma":             {"no-cache"},
+		"Sec-Ch-Ua":          {`"Chromium";v="131", "Not_A Brand";v="24"`},
+		"Sec-Ch-Ua-Mobile":   {"?0"},
+		"Sec-Ch-Ua-Platform": {`"Linux"`},
+		"Sec-Fetch-Dest":     {"empty"},
+		"Sec-Fetch-Mode":     {"cors"},
+		"Sec-Fetch-Site":     {"same-origin"},
+	}
 }
 
 // getUpdates makes one polling or long-polling request for the updates

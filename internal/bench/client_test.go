@@ -85,7 +85,7 @@ func TestPollRequestCount(t *testing.T) {
 	srv, base := testServer(t, served)
 	hub := srv.Reset(3)
 	var c Counter
-	hc, tr := newHTTPClient(&c, true)
+	hc, tr := clientSide{counter: &c}.httpClient(true)
 	defer tr.CloseIdleConnections()
 	ticks := make(chan time.Time)
 	rc := &Receiver{Total: 3}
@@ -133,7 +133,7 @@ func TestPollAtInterval(t *testing.T) {
 	srv, base := testServer(t, nil)
 	srv.Reset(1)
 	var c Counter
-	hc, tr := newHTTPClient(&c, true)
+	hc, tr := clientSide{counter: &c}.httpClient(true)
 	defer tr.CloseIdleConnections()
 	const interval, span = 20 * time.Millisecond, 400 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), span)
@@ -161,7 +161,7 @@ func TestLongPollTimeoutIsEmpty(t *testing.T) {
 	srv.LongPollTimeout = 50 * time.Millisecond
 	hub := srv.Reset(1)
 	var c Counter
-	hc, tr := newHTTPClient(&c, true)
+	hc, tr := clientSide{counter: &c}.httpClient(true)
 	defer tr.CloseIdleConnections()
 	go func() {
 		time.Sleep(180 * time.Millisecond)

@@ -54,6 +54,10 @@ type Config struct {
 	Rounds int  `json:"rounds"`  // measured rounds (the median is reported)
 	NoWarm bool `json:"no_warm"` // skip the warm-up round
 
+	// BrowserHeaders adds a browser's request header fields (BrowserHeader)
+	// to every HTTP request and WebSocket handshake.
+	BrowserHeaders bool `json:"browser_headers"`
+
 	RunUpdates  bool `json:"run_updates"`
 	RunRequests bool `json:"run_requests"`
 
@@ -275,6 +279,13 @@ type runner struct {
 	cells int          // cells in all
 }
 
+func (r *runner) header() http.Header {
+	if r.cfg.BrowserHeaders {
+		return BrowserHeader()
+	}
+	return nil
+}
+
 func (r *runner) progress(format string, args ...any) {
 	r.cell++
 	if r.cfg.Progress != nil {
@@ -372,6 +383,7 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 	runtime.GC() // start every cell with the same heap, outside the measurement
 
 	var counter Counter
+	cs := clientSide{&counter, r.header()}
 	rcs := make([]*Receiver, clients)
 	for i := range rcs {
 		rcs[i] = &Receiver{Total: int64(n)}
@@ -390,7 +402,7 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 	switch mode {
 	case ModePoll, ModeLongPoll:
 		for i, rc := range rcs {
-			hc, tr := newHTTPClient(&counter, true)
+			hc, tr := cs.httpClient(true)
 			cleanup = append(cleanup, tr.CloseIdleConnections)
 			if mode == ModeLongPoll {
 				tasks = append(tasks, func() error { return LongPoll(ctx, hc, r.base, rc) })
@@ -413,7 +425,7 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 	case ModeWebSocket:
 		// All clients are connected before the first update exists.
 		for _, rc := range rcs {
-			wu, err := dialUpdates(ctx, &counter, r.base, rc)
+			wu, err := dialUpdates(ctx, cs, r.base, rc)
 			if err != nil {
 				return UpdatesSample{}, err
 			}
@@ -528,6 +540,7 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 	defer cancel()
 	runtime.GC()
 	var counter Counter
+	cs := clientSide{&counter, r.header()}
 	var done atomic.Int64
 	cpu0, _ := processCPU()
 	t0 := time.Now()
@@ -541,7 +554,7 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 			var err error
 			switch mode {
 			case ModeHTTPClose:
-				hc, tr := newHTTPClient(&counter, false)
+				hc, tr := cs.httpClient(false)
 				for err == nil && time.Now().Before(deadline) {
 					if err = echoHTTP(ctx, hc, r.base, payload); err == nil {
 						done.Add(1)
@@ -550,7 +563,7 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 				tr.CloseIdleConnections()
 			case ModeHTTPKeepAlive:
 				for err == nil && time.Now().Before(deadline) {
-					hc, tr := newHTTPClient(&counter, true)
+					hc, tr := cs.httpClient(true)
 					for i := 0; err == nil && i < perConn; i++ {
 						if err = echoHTTP(ctx, hc, r.base, payload); err == nil {
 							done.Add(1)
@@ -560,7 +573,7 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 				}
 			case ModeWSRequests:
 				for err == nil && time.Now().Before(deadline) {
-					err = wsRequests(ctx, &counter, r.base, perConn, payload, &done)
+					err = wsRequests(ctx, cs, r.base, perConn, payload, &done)
 				}
 			default:
 				err = fmt.Errorf("bench: unknown requests mode %q", mode)

@@ -26,7 +26,11 @@ func WriteTable(w io.Writer, rep *Report) error {
 	if m.LoadAvg != "" {
 		fmt.Fprintf(w, ", load average at start %s", m.LoadAvg)
 	}
-	fmt.Fprintf(w, "\nserver: %s; %d measured rounds (median, and min–max in brackets), warm-up excluded: %v\n", m.Server, cfg.Rounds, !cfg.NoWarm)
+	hdr := "Go's client (User-Agent, Accept-Encoding)"
+	if cfg.BrowserHeaders {
+		hdr = "a browser's (see BrowserHeader)"
+	}
+	fmt.Fprintf(w, "\nserver: %s; %d measured rounds (median, and min–max in brackets), warm-up excluded: %v; request headers: %s\n", m.Server, cfg.Rounds, !cfg.NoWarm, hdr)
 	if len(rep.Updates) > 0 {
 		fmt.Fprintf(w, "\nUPDATES: %d updates at %g/s, %d-byte payload, polling every %v\n", cfg.Updates, cfg.Rate, cfg.Size, cfg.PollInterval)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

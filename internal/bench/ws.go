@@ -22,11 +22,11 @@ import (
 func acceptOptions() *conn.AcceptOptions { return &conn.AcceptOptions{} }
 
 // dialWS opens a client WebSocket connection to url over a TCP connection
-// counted by c. It does what conn.Dial does (RFC 6455, Section 4.1) with
+// counted by cs. It does what conn.Dial does (RFC 6455, Section 4.1) with
 // the handshake package and conn.NewEndpoint, because conn.DialOptions
 // takes a *net.Dialer, whose connections could not be counted.
-func dialWS(ctx context.Context, c *Counter, url string) (*conn.Endpoint, error) {
-	req, key, err := handshake.NewRequest(ctx, url, nil)
+func dialWS(ctx context.Context, cs clientSide, url string) (*conn.Endpoint, error) {
+	req, key, err := handshake.NewRequest(ctx, url, &handshake.ClientOptions{Header: cs.header})
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func dialWS(ctx context.Context, c *Counter, url string) (*conn.Endpoint, error)
 	if req.URL.Port() == "" {
 		host = net.JoinHostPort(req.URL.Hostname(), "80")
 	}
-	nc, err := c.DialContext(nil)(ctx, "tcp", host)
+	nc, err := cs.counter.DialContext(nil)(ctx, "tcp", host)
 	if err != nil {
 		return nil, err
 	}
@@ -149,8 +149,8 @@ type wsUpdates struct {
 
 // dialUpdates connects a WebSocket client for the updates after rc.Last;
 // the handshake counts as its one request.
-func dialUpdates(ctx context.Context, c *Counter, base string, rc *Receiver) (*wsUpdates, error) {
-	ep, err := dialWS(ctx, c, wsURL(base, PathUpdateWS)+fmt.Sprintf("?since=%d", rc.Last))
+func dialUpdates(ctx context.Context, cs clientSide, base string, rc *Receiver) (*wsUpdates, error) {
+	ep, err := dialWS(ctx, cs, wsURL(base, PathUpdateWS)+fmt.Sprintf("?since=%d", rc.Last))
 	if err != nil {
 		return nil, err
 	}
@@ -199,8 +199,8 @@ func isNormalClose(err error) bool {
 // wsRequests makes perConn request/response exchanges (message out, same
 // message back) over one new WebSocket connection, adds them to done as
 // they complete, and closes the connection.
-func wsRequests(ctx context.Context, c *Counter, base string, perConn int, payload []byte, done *atomic.Int64) error {
-	ep, err := dialWS(ctx, c, wsURL(base, PathEchoWS))
+func wsRequests(ctx context.Context, cs clientSide, base string, perConn int, payload []byte, done *atomic.Int64) error {
+	ep, err := dialWS(ctx, cs, wsURL(base, PathEchoWS))
 	if err != nil {
 		return err
 	}

@@ -22,13 +22,13 @@ func serveEchoWS(w http.ResponseWriter, r *http.Request) {
 
 type wsUpdates struct{}
 
-func dialUpdates(ctx context.Context, c *Counter, base string, rc *Receiver) (*wsUpdates, error) {
+func dialUpdates(ctx context.Context, cs clientSide, base string, rc *Receiver) (*wsUpdates, error) {
 	return nil, errNoWebSocket
 }
 
 func (wu *wsUpdates) receive(ctx context.Context) error { return errNoWebSocket }
 func (wu *wsUpdates) abort()                            {}
 
-func wsRequests(ctx context.Context, c *Counter, base string, perConn int, payload []byte, done *atomic.Int64) error {
+func wsRequests(ctx context.Context, cs clientSide, base string, perConn int, payload []byte, done *atomic.Int64) error {
 	return errNoWebSocket
 }

@@ -12,8 +12,8 @@
 //	go run ./cmd/wsbench -serve 127.0.0.1:8081   # a server for another machine's clients
 //	go run ./cmd/wsbench -addr host:8081         # clients against that server
 //
-// It prints a table, and writes wsbench.json, updates.svg, requests.svg and
-// ratios.svg to the -out directory. The logic lives in internal/bench.
+// It prints a table, and writes wsbench.json, wsbench.md (the tables in
+// Markdown), updates.svg, requests.svg and ratios.svg to the -out directory. The logic lives in internal/bench.
 package main
 
 import (

@@ -14,6 +14,7 @@ const (
 	FileUpdates  = "updates.svg"
 	FileRequests = "requests.svg"
 	FileRatios   = "ratios.svg"
+	FileMarkdown = "wsbench.md"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -33,7 +34,7 @@ func WriteFiles(dir string, rep *Report) ([]string, error) {
 		name  string
 		write func(io.Writer, *Report) error
 	}
-	files := []file{{FileJSON, WriteJSON}}
+	files := []file{{FileJSON, WriteJSON}, {FileMarkdown, WriteMarkdown}}
 	if len(rep.Updates) > 0 {
 		files = append(files, file{FileUpdates, WriteUpdatesSVG})
 	}

@@ -94,8 +94,8 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 4 {
-		t.Errorf("WriteFiles wrote %v, want 4 files", paths)
+	if len(paths) != 5 {
+		t.Errorf("WriteFiles wrote %v, want 5 files", paths)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, FileJSON))
 	if err != nil {

@@ -68,3 +68,46 @@ func WriteTable(w io.Writer, rep *Report) error {
 	}
 	return nil
 }
+
+// WriteMarkdown writes the report's tables as Markdown, for the README.
+func WriteMarkdown(w io.Writer, rep *Report) error {
+	m, cfg := rep.Machine, rep.Config
+	fmt.Fprintf(w, "Machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s", m.NumCPU, m.GOMAXPROCS, m.GOOS, m.GOARCH, m.GoVersion)
+	if m.CPUModel != "" {
+		fmt.Fprintf(w, ", %s", m.CPUModel)
+	}
+	if m.LoadAvg != "" {
+		fmt.Fprintf(w, "; load average %s at the start", m.LoadAvg)
+	}
+	fmt.Fprintf(w, ". Server: %s. Median of %d rounds, min–max in brackets, warm-up excluded.\n", m.Server, cfg.Rounds)
+	if len(rep.Updates) > 0 {
+		fmt.Fprintf(w, "\n**Updates**: %d updates at %g/s, %d-byte payload, polling every %v.\n\n", cfg.Updates, cfg.Rate, cfg.Size, cfg.PollInterval)
+		fmt.Fprintln(w, "| clients | mode | bytes/update | requests | empty | latency p50 ms | latency p99 ms | CPU µs/update |")
+		fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|")
+		for _, u := range rep.Updates {
+			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", u.Clients, u.Mode,
+				formatSpread(u.BytesPerUpdate, 0), formatSpread(u.Requests, 0), formatSpread(u.Empty, 0),
+				formatSpread(u.P50ms, 2), formatSpread(u.P99ms, 2), formatSpread(u.CPUUsPerUpdate, 0))
+		}
+	}
+	if len(rep.Requests) > 0 {
+		fmt.Fprintf(w, "\n**Requests**: %d-byte request and response, %d client workers, %v per cell (a connection begun is finished).\n\n", cfg.Size, cfg.Concurrency, cfg.Duration)
+		fmt.Fprintln(w, "| R per conn | HTTP new conn req/s | HTTP keep-alive req/s | WebSocket req/s | WS / new conn | WS / keep-alive | article WS / HTTP |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---|")
+		by := map[string]RequestsResult{}
+		for _, r := range rep.Requests {
+			by[r.Mode+"/"+strconv.Itoa(r.PerConn)] = r
+		}
+		for _, rt := range rep.Ratios {
+			k := "/" + strconv.Itoa(rt.PerConn)
+			article := rt.ArticleClaim
+			if rt.Article > 0 {
+				article = fmt.Sprintf("%.2f (%s)", rt.Article, rt.ArticleClaim)
+			}
+			fmt.Fprintf(w, "| %d | %s | %s | %s | %.2f | %.2f | %s |\n", rt.PerConn,
+				formatSpread(by[ModeHTTPClose+k].PerSecond, 0), formatSpread(by[ModeHTTPKeepAlive+k].PerSecond, 0),
+				formatSpread(by[ModeWSRequests+k].PerSecond, 0), rt.WSOverNewConn, rt.WSOverKeepAlive, article)
+		}
+	}
+	return nil
+}

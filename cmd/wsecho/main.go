@@ -1,0 +1,99 @@
+// Command wsecho is a WebSocket echo server: every message comes back with
+// its type. It is the testee for the Autobahn|Testsuite's fuzzingclient.
+//
+//	go run ./cmd/wsecho                 # ws://127.0.0.1:9001/ (any path)
+//	go run ./cmd/wsecho -stream         # echo fragment by fragment
+//
+// It logs each connection and the code it closed with, and on SIGINT or
+// SIGTERM closes every connection with 1001 (going away) and exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rfc6455/ws/internal/echo"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:9001", "address to listen on")
+	stream := flag.Bool("stream", false, "echo fragment by fragment instead of whole messages")
+	limit := flag.Int64("limit", echo.DefaultReadLimit, "largest message accepted, in bytes (<0: no limit)")
+	quiet := flag.Bool("q", false, "do not log connections")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr, *stream, *limit, *quiet); err != nil {
+		fmt.Fprintln(os.Stderr, "wsecho:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx is canceled, then closes every connection with 1001
+// and waits (bounded) for the handlers to finish.
+func run(ctx context.Context, addr string, stream bool, limit int64, quiet bool) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	logf := log.Printf
+	if quiet {
+		logf = func(string, ...any) {}
+	}
+	opts := &echo.Options{Streaming: stream, Log: logf}
+	opts.ReadLimit = limit
+	inner := echo.Handler(opts)
+	var wg sync.WaitGroup // hijacked connections are invisible to Shutdown
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wg.Add(1)
+		defer wg.Done()
+		inner.ServeHTTP(w, r)
+	})
+	// Canceling the base context cancels every request's context, which
+	// makes the echo handler close its connection with 1001.
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	mode := "message"
+	if stream {
+		mode = "streaming"
+	}
+	log.Printf("wsecho: listening on ws://%s/ (%s echo, read limit %d)", ln.Addr(), mode, limit)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Printf("wsecho: shutting down: closing connections with 1001")
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	err = srv.Shutdown(sctx)
+	cancel()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		err = errors.Join(err, errors.New("connections still open after 10s"))
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

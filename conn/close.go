@@ -1,0 +1,246 @@
+package conn
+
+import (
+	"errors"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// CloseError reports how the connection ended: the peer's Close frame
+// (Code and Reason as received; Code is frame.CloseNoStatus, 1005, if the
+// frame had no body), or the code the connection was failed with.
+type CloseError struct {
+	Code   frame.CloseCode
+	Reason string
+	// Err is nil when the peer closed the connection. Otherwise it is why
+	// this end closed it: a frame.ProtocolError it detected (Code is the
+	// code it sent), the I/O error that dropped the connection (Code is
+	// frame.CloseAbnormal, 1006, and nothing was sent), ErrCloseTimeout,
+	// or ErrKeepAliveTimeout.
+	Err error
+}
+
+// Error returns "conn: closed: 1000 ..." with the code and reason.
+func (e CloseError) Error() string {
+	s := "conn: closed: " + e.Code.String()
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s
+}
+
+// Unwrap returns e.Err.
+func (e CloseError) Unwrap() error { return e.Err }
+
+var (
+	// ErrCloseTimeout is the CloseError.Err when the peer did not complete
+	// the close handshake within Options.CloseTimeout.
+	ErrCloseTimeout = errors.New("conn: close handshake timed out")
+	// ErrKeepAliveTimeout is the CloseError.Err when a keepalive ping got no
+	// pong within Options.KeepAliveTimeout.
+	ErrKeepAliveTimeout = errors.New("conn: no pong within the keepalive timeout")
+	errCloseSent        = errors.New("conn: close frame already sent")
+)
+
+// CloseStatus returns the close code carried by err: the peer's code, or
+// the code this end failed the connection with (1006 for a dropped TCP
+// connection). It returns 0 if err is not a CloseError.
+func CloseStatus(err error) frame.CloseCode {
+	var ce CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
+
+// sendClose sends a Close frame once (RFC 6455, Section 5.5.1).
+func (ep *Endpoint) sendClose(code frame.CloseCode, reason string) error {
+	var b [125]byte
+	body, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason})
+	if err != nil {
+		return err
+	}
+	ep.wmu.Lock()
+	defer ep.wmu.Unlock()
+	if ep.closeSent {
+		return errCloseSent
+	}
+	// "After sending a Close frame, the endpoint MUST NOT send any more
+	// data frames." (RFC 6455, Section 5.5.1)
+	ep.closeSent = true
+	return ep.writeFrameLocked(frame.Header{Fin: true, Opcode: frame.OpClose}, body)
+}
+
+// closeConn closes TCP once, recording how the connection ended. Every
+// goroutine blocked on the connection wakes up and returns ce.
+func (ep *Endpoint) closeConn(ce *CloseError) {
+	if !ep.closeErr.CompareAndSwap(nil, ce) {
+		return
+	}
+	ep.cmu.Lock()
+	ep.closing = true
+	ep.cmu.Unlock()
+	ep.c.Close()
+	close(ep.done)
+	if ep.keepalive != nil {
+		ep.keepalive.Stop()
+	}
+}
+
+// fail is the one place the connection is failed (RFC 6455, Section
+// 7.1.7). The code sent comes from the error: a frame.ProtocolError
+// carries it (1002, 1007, 1009); an I/O error sends nothing and reports
+// 1006; anything else is our fault, 1011. It returns the CloseError every
+// later read gets. Called with the reader token held.
+func (ep *Endpoint) fail(err error) error {
+	ce := &CloseError{Code: frame.CloseInternalError, Reason: "internal error", Err: err}
+	var ie ioError
+	var pe frame.ProtocolError
+	switch {
+	case errors.As(err, &ie):
+		ce.Code, ce.Reason, ce.Err = frame.CloseAbnormal, ie.err.Error(), ie.err
+	case errors.As(err, &pe):
+		ce.Code, ce.Reason = pe.Code, pe.Reason
+	}
+	if ce.Code != frame.CloseAbnormal {
+		// "the endpoint SHOULD send a Close frame with an appropriate
+		// status code" (RFC 6455, Section 7.1.7)
+		reason := ce.Reason
+		if len(reason) > 123 {
+			reason = reason[:123]
+		}
+		if ep.sendClose(ce.Code, reason) == nil {
+			ep.linger()
+		}
+	}
+	ep.closeConn(ce)
+	return *ep.closeErr.Load()
+}
+
+// linger half-closes TCP after our Close frame and drains what the peer
+// still sends, briefly, without processing it ("MUST NOT continue to
+// attempt to process data", RFC 6455, Section 7.1.7), so the peer reads
+// our Close frame instead of a reset. Called with the reader token held.
+func (ep *Endpoint) linger() {
+	if cw, ok := ep.c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	ep.c.SetReadDeadline(time.Now().Add(min(ep.set.closeTimeout, time.Second)))
+	for {
+		if _, err := ep.c.Read(ep.rsmall[:]); err != nil {
+			return
+		}
+	}
+}
+
+// awaitServerEOF is the client's wait, after the close handshake, for the
+// server to close TCP: "the server MUST close the underlying TCP
+// connection immediately; the client SHOULD wait for the server to close
+// the connection" (RFC 6455, Section 7.1.1). Reader token held.
+func (ep *Endpoint) awaitServerEOF() {
+	ep.c.SetReadDeadline(time.Now().Add(ep.set.closeTimeout))
+	for {
+		if _, err := ep.c.Read(ep.rsmall[:]); err != nil {
+			return
+		}
+	}
+}
+
+// peerClosed handles a received Close frame (RFC 6455, Section 5.5.1).
+func (ep *Endpoint) peerClosed(p []byte) error {
+	cp, err := frame.ParseClosePayload(p)
+	if err != nil {
+		return err // 1002 for a bad body or code, 1007 for a bad reason
+	}
+	ep.cmu.Lock()
+	ep.closing = true
+	ep.cmu.Unlock()
+	// "If an endpoint receives a Close frame and did not previously send a
+	// Close frame, the endpoint MUST send a Close frame in response. (When
+	// sending a Close frame in response, the endpoint typically echos the
+	// status code it received.)" (RFC 6455, Section 5.5.1)
+	ep.sendClose(cp.Code, "")
+	if ep.role == Client {
+		ep.awaitServerEOF()
+	}
+	ep.closeConn(&CloseError{Code: cp.Code, Reason: cp.Reason})
+	return *ep.closeErr.Load()
+}
+
+// Close starts the close handshake (RFC 6455, Section 7.1.2): it sends a
+// Close frame with code and reason, waits up to Options.CloseTimeout for
+// the peer's Close frame (reading, and dropping, any data that arrives
+// first if no one else is reading), then closes TCP. A client waits for
+// the server to close TCP first (Section 7.1.1).
+//
+// code frame.CloseNoStatus sends a Close frame with no body. An invalid
+// code, or a reason that is not UTF-8 or makes the body over 125 bytes, is
+// an error and closes nothing.
+//
+// Close is safe from any goroutine and idempotent: later calls wait until
+// the connection is closed and return nil. It returns an error if the
+// Close frame could not be sent or the peer did not answer in time.
+func (ep *Endpoint) Close(code frame.CloseCode, reason string) error {
+	var b [125]byte
+	if _, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason}); err != nil {
+		return err
+	}
+	ep.cmu.Lock()
+	if ep.closing {
+		ep.cmu.Unlock()
+		<-ep.done
+		return nil
+	}
+	ep.closing = true
+	ep.cmu.Unlock()
+
+	switch err := ep.sendClose(code, reason); err {
+	case nil, errCloseSent:
+	default:
+		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
+		return err
+	}
+	timer := time.NewTimer(ep.set.closeTimeout)
+	defer timer.Stop()
+	select {
+	case <-ep.done:
+	case ep.rtok <- struct{}{}:
+		ep.closePump(time.Now().Add(ep.set.closeTimeout))
+		ep.releaseRead()
+	case <-timer.C:
+		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrCloseTimeout.Error(), Err: ErrCloseTimeout})
+	}
+	if ce := ep.closeErr.Load(); ce != nil && ce.Err == ErrCloseTimeout {
+		return ErrCloseTimeout
+	}
+	return nil
+}
+
+// closePump reads, with no one else reading, until the peer's Close frame
+// arrives or the deadline passes, dropping data messages (RFC 6455,
+// Section 7.1.2 lets us). Reader token held.
+func (ep *Endpoint) closePump(deadline time.Time) {
+	ep.dmu.Lock()
+	ep.pumping = true // user read deadlines wait; app readers can't interrupt
+	ep.c.SetReadDeadline(deadline)
+	ep.dmu.Unlock()
+	for ep.closeErr.Load() == nil {
+		var err error
+		if ep.rmsgActive {
+			err = ep.discardMessage()
+		} else {
+			err = ep.takeFrame()
+		}
+		if err != nil {
+			if isTimeout(err) {
+				ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrCloseTimeout.Error(), Err: ErrCloseTimeout})
+			} else {
+				ep.readFailed(err)
+			}
+		}
+	}
+	ep.dmu.Lock()
+	ep.pumping = false
+	ep.dmu.Unlock()
+}

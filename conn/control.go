@@ -1,0 +1,179 @@
+package conn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// handleControl acts on a control frame received between (or inside)
+// messages. Reader token held.
+func (ep *Endpoint) handleControl(op frame.Opcode, p []byte) error {
+	switch op {
+	case frame.OpPing:
+		// "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame
+		// in response, unless it already received a Close frame." (RFC 6455,
+		// Section 5.5.2) Answered here, synchronously, before the next frame
+		// is read: a ping flood is answered at the rate we can write and
+		// never queues (Section 5.5.3 lets us skip pongs; we skip none).
+		// A write failure closes the connection; the next read reports it.
+		ep.writeControl(frame.OpPong, p)
+	case frame.OpPong:
+		// "A Pong frame MAY be sent unsolicited." (RFC 6455, Section 5.5.3)
+		// One that matches no ping is ignored.
+		ep.gotPong(p)
+	case frame.OpClose:
+		return ep.peerClosed(p)
+	}
+	return nil
+}
+
+// pingWaiter is a Ping call waiting for its pong.
+type pingWaiter struct {
+	p  [125]byte
+	n  int
+	ch chan struct{} // closed when the pong arrives
+}
+
+// gotPong releases the Ping waiting for this payload and every earlier
+// one: a peer may answer only the most recent of several pings (RFC 6455,
+// Section 5.5.3).
+func (ep *Endpoint) gotPong(p []byte) {
+	ep.pmu.Lock()
+	defer ep.pmu.Unlock()
+	for i, w := range ep.pings {
+		if bytes.Equal(w.p[:w.n], p) {
+			for _, x := range ep.pings[:i+1] {
+				close(x.ch)
+			}
+			k := copy(ep.pings, ep.pings[i+1:])
+			clear(ep.pings[k:])
+			ep.pings = ep.pings[:k]
+			return
+		}
+	}
+}
+
+func (ep *Endpoint) dropPing(w *pingWaiter) {
+	ep.pmu.Lock()
+	defer ep.pmu.Unlock()
+	for i, x := range ep.pings {
+		if x == w {
+			ep.pings = append(ep.pings[:i], ep.pings[i+1:]...)
+			ep.pings = ep.pings[:len(ep.pings):len(ep.pings)]
+			return
+		}
+	}
+}
+
+// Ping sends a Ping frame with payload (at most 125 bytes, RFC 6455,
+// Section 5.5) and waits for the pong that echoes it, until ctx is done.
+// If no other goroutine is reading, Ping reads control frames itself until
+// the pong comes or a data frame arrives, which it leaves for the
+// application's next read (a pong sent after it can only be seen once the
+// application reads that message). Safe from any goroutine.
+func (ep *Endpoint) Ping(ctx context.Context, payload []byte) error {
+	if len(payload) > 125 {
+		return frame.ErrControlTooLong
+	}
+	w := &pingWaiter{ch: make(chan struct{})}
+	w.n = copy(w.p[:], payload)
+	ep.pmu.Lock()
+	ep.pings = append(ep.pings, w)
+	ep.pmu.Unlock()
+	if err := ep.writeControl(frame.OpPing, payload); err != nil {
+		ep.dropPing(w)
+		if ce := ep.closeErr.Load(); ce != nil {
+			return *ce
+		}
+		return err
+	}
+	pumped := false
+	for {
+		var tok chan struct{}
+		if !pumped {
+			tok = ep.rtok // a nil channel blocks: pump once at most
+		}
+		select {
+		case <-w.ch:
+			return nil
+		case <-ctx.Done():
+			ep.dropPing(w)
+			return ctx.Err()
+		case <-ep.done:
+			ep.dropPing(w)
+			return *ep.closeErr.Load()
+		case tok <- struct{}{}:
+			pumped = true
+			ep.pingPump(ctx, w)
+			ep.releaseRead()
+		}
+	}
+}
+
+// pingPump reads control frames while no one else reads, until w's pong
+// arrives, ctx ends, an application reader wants the token, or a data
+// frame arrives (left pending for the application). Reader token held.
+func (ep *Endpoint) pingPump(ctx context.Context, w *pingWaiter) {
+	if ep.rremain > 0 || ep.rpending || ep.closeErr.Load() != nil {
+		return // mid-frame: the next bytes are the application's
+	}
+	ep.dmu.Lock()
+	ep.pumping, ep.interruptible = true, true
+	ep.dmu.Unlock()
+	stop := context.AfterFunc(ctx, ep.interruptPump)
+	for ep.rwant.Load() == 0 && ctx.Err() == nil && !ep.rpending && ep.closeErr.Load() == nil {
+		select {
+		case <-w.ch:
+			goto out
+		default:
+		}
+		if err := ep.readNextFrame(); err != nil {
+			if !isTimeout(err) {
+				ep.readFailed(err)
+			}
+			break
+		}
+	}
+out:
+	stop()
+	ep.dmu.Lock()
+	ep.pumping, ep.interruptible = false, false
+	if ep.closeErr.Load() == nil {
+		ep.c.SetReadDeadline(ep.userRD)
+	}
+	ep.dmu.Unlock()
+}
+
+// interruptPump wakes a control pump blocked in a read, by moving the read
+// deadline into the past (as net/http does to abort a background read).
+func (ep *Endpoint) interruptPump() {
+	ep.dmu.Lock()
+	if ep.interruptible {
+		ep.c.SetReadDeadline(aLongTimeAgo)
+	}
+	ep.dmu.Unlock()
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+// keepaliveTick pings and waits for the pong; no pong within
+// KeepAliveTimeout fails the connection (nothing is sent: the peer is not
+// answering, 1006).
+func (ep *Endpoint) keepaliveTick() {
+	if ep.closeErr.Load() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ep.set.keepAliveTimeout)
+	err := ep.Ping(ctx, nil)
+	cancel()
+	switch {
+	case err == nil:
+		ep.keepalive.Reset(ep.set.keepAlive)
+	case errors.Is(err, context.DeadlineExceeded):
+		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrKeepAliveTimeout.Error(), Err: ErrKeepAliveTimeout})
+	}
+}

@@ -1,0 +1,74 @@
+// Package conn runs WebSocket connections (RFC 6455) over a net.Conn: the
+// server side of the opening handshake from a net/http handler (Accept),
+// the client side (Dial), whole and streamed messages, control frames, the
+// close handshake, keepalive and limits. It is the only package of this
+// module with goroutines, locks and network I/O: frame parses and checks
+// bytes, handshake checks HTTP messages, conn drives them over a
+// connection.
+//
+// # Reading and writing
+//
+// ReadMessage reads a whole message into a buffer the caller reuses;
+// NextReader streams one of any size. WriteMessage sends a message as one
+// frame; NextWriter streams one as fragments. One goroutine reads at a
+// time; any number may write whole messages, which never interleave; Ping,
+// Close and the deadline setters may be called from anywhere.
+//
+// Control frames are handled by whoever is reading: a ping is answered
+// with a pong before the next frame is read, even in the middle of a
+// fragmented message, so a flood of pings costs no memory. When the
+// application is not reading, Ping and Close read control frames
+// themselves (stopping at the first data frame, which stays for the
+// application), so a Ping can be answered and a Close completed while the
+// application only writes.
+//
+// # Failing and closing
+//
+// Every broken rule fails the connection through one function (RFC 6455,
+// Section 7.1.7): the frame.ProtocolError names the close code sent (1002
+// for framing, 1007 for bad UTF-8, 1009 for a message over the read limit);
+// an I/O error sends nothing and is reported as 1006; our own faults send
+// 1011. Reads after the end return a CloseError; CloseStatus extracts its
+// code. Close runs the close handshake of Section 7.1.2; the server closes
+// TCP first (Section 7.1.1).
+//
+// # Read limit
+//
+// The default read limit, DefaultReadLimit, is 64 KiB. A server holding
+// 10,000 connections whose peers each send one message of the limit at
+// once must hold 10,000 × limit bytes: 640 MiB at 64 KiB (about what the
+// kernel's socket buffers for those connections may hold anyway), but 10
+// GiB at 1 MiB and 320 GiB at 32 MiB. Memory grows only as payload
+// actually arrives, and a frame header announcing more than the limit
+// fails the connection with 1009 before any of it is read. Applications
+// that expect larger messages raise Options.ReadLimit or stream with
+// NextReader, which is bounded by the limit too but needs no buffer.
+//
+// # Memory
+//
+// An idle connection holds no buffer from the pool: it blocks reading into
+// a 256-byte array inside the Endpoint. A read that fills it moves to a
+// pooled 16 KiB buffer, which returns to the pool when drained; large
+// payloads are read straight into the caller's slice and unmasked there,
+// once. Writes copy a small frame next to its header into a pooled buffer
+// (one write), send a large server frame with writev (header and the
+// caller's slice, no copy), and mask a client frame into the pooled buffer
+// as it copies. net/http's buffers are dropped at hijack.
+//
+// # Extensions
+//
+// The payload seams for permessage-deflate (RFC 7692) are readMsg (which
+// reads a message's wire bytes from readRaw and knows the RSV bits of its
+// first frame) and messageWriter.Write (which passes wire bytes to
+// writeRaw and sets the RSV bits of the first frame); frame.Sequence's
+// AllowedRSV admits RSV1.
+//
+// # Spec coverage
+//
+// RFC 6455, Sections 4.2 (server handshake, through package handshake),
+// 5.1–5.6 (masking, fragmentation, control frames), 5.5.1–5.5.3 (close,
+// ping, pong), 7.1.1–7.1.7 and 7.4 (closing), 8.1 (UTF-8), 10.3 (client
+// masking keys), 10.4 (limits).
+//
+// https://www.rfc-editor.org/rfc/rfc6455
+package conn

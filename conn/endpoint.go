@@ -1,0 +1,279 @@
+package conn
+
+import (
+	"crypto/rand"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/internal/utf8x"
+)
+
+// Role says which end of the connection an Endpoint is. It decides the
+// masking rule in both directions (RFC 6455, Section 5.1) and who closes
+// the TCP connection first (RFC 6455, Section 7.1.1).
+type Role bool
+
+const (
+	// Server is the accepting end: it reads masked frames and writes unmasked ones.
+	Server Role = false
+	// Client is the dialing end: it masks every frame it writes.
+	Client Role = true
+)
+
+// String returns "server" or "client".
+func (r Role) String() string {
+	if r == Client {
+		return "client"
+	}
+	return "server"
+}
+
+// Defaults used when the matching Options field is zero.
+const (
+	// DefaultReadLimit is the largest message ReadMessage and NextReader
+	// accept when Options.ReadLimit is 0. See the package documentation
+	// ("Read limit") for why it is 64 KiB.
+	DefaultReadLimit = 64 << 10
+	// DefaultWriteTimeout bounds each frame write when Options.WriteTimeout is 0.
+	DefaultWriteTimeout = 30 * time.Second
+	// DefaultCloseTimeout bounds the wait for the peer's Close frame (and,
+	// for a client, for the server to close TCP) when Options.CloseTimeout is 0.
+	DefaultCloseTimeout = 5 * time.Second
+	// DefaultHandshakeTimeout bounds writing the opening handshake response
+	// in Accept when AcceptOptions.HandshakeTimeout is 0.
+	DefaultHandshakeTimeout = 10 * time.Second
+)
+
+// Options configures an Endpoint. The zero value, and a nil *Options, give
+// the documented defaults.
+type Options struct {
+	// ReadLimit is the largest message, in bytes, that may be read. A
+	// message over it fails the connection with 1009 (RFC 6455, Section
+	// 7.4.1) as soon as a frame header announces it. 0 means
+	// DefaultReadLimit; a negative value means no limit.
+	ReadLimit int64
+	// WriteTimeout bounds each frame write. 0 means DefaultWriteTimeout; a
+	// negative value means none. A write that times out fails the
+	// connection (the frame stream can't be resumed mid-frame).
+	WriteTimeout time.Duration
+	// CloseTimeout bounds the close handshake: the wait for the peer's
+	// Close frame and, for a client, for the server to close TCP.
+	// 0 means DefaultCloseTimeout.
+	CloseTimeout time.Duration
+	// KeepAlive is the interval between keepalive pings; 0 turns keepalive off.
+	KeepAlive time.Duration
+	// KeepAliveTimeout is how long a keepalive ping may wait for its pong
+	// before the connection is failed. 0 means the same as KeepAlive.
+	KeepAliveTimeout time.Duration
+	// Subprotocol is the negotiated subprotocol (RFC 6455, Section 1.9),
+	// set by Accept and Dial; reported by Endpoint.Subprotocol.
+	Subprotocol string
+	// Rand is the source of client masking keys (RFC 6455, Section 5.3). Nil
+	// means crypto/rand. Tests pin it to make client frames byte-exact.
+	Rand io.Reader
+}
+
+// settings are Options with defaults applied.
+type settings struct {
+	readLimit        int64
+	writeTimeout     time.Duration
+	closeTimeout     time.Duration
+	keepAlive        time.Duration
+	keepAliveTimeout time.Duration
+	rand             io.Reader
+}
+
+func (o *Options) settings() settings {
+	var s settings
+	if o != nil {
+		s = settings{o.ReadLimit, o.WriteTimeout, o.CloseTimeout, o.KeepAlive, o.KeepAliveTimeout, o.Rand}
+	}
+	if s.readLimit == 0 {
+		s.readLimit = DefaultReadLimit
+	}
+	if s.writeTimeout == 0 {
+		s.writeTimeout = DefaultWriteTimeout
+	}
+	if s.closeTimeout <= 0 {
+		s.closeTimeout = DefaultCloseTimeout
+	}
+	if s.keepAliveTimeout <= 0 {
+		s.keepAliveTimeout = s.keepAlive
+	}
+	return s
+}
+
+// smallReadSize is the size of the read buffer inside every Endpoint. An
+// idle connection blocks reading into it, so it holds no pooled buffer; a
+// read that fills it switches to a pooled buffer of bufSize bytes.
+const smallReadSize = 256
+
+// Endpoint is one end of an established WebSocket connection.
+//
+// Concurrency: one goroutine at a time may read (ReadMessage, NextReader and
+// the reader it returns); any number of goroutines may write whole messages
+// (WriteMessage, or NextWriter up to the writer's Close), which are sent one
+// after another, never interleaved; Ping, Close, the deadline setters and
+// the accessors may be called from any goroutine at any time.
+type Endpoint struct {
+	c        net.Conn
+	role     Role
+	set      settings
+	protocol string
+
+	// Read side. rtok is the reader token: whoever holds it (the
+	// application's read call, or a control pump run by Ping or Close) is
+	// the only goroutine reading c.
+	rtok     chan struct{}
+	rwant    atomic.Int32 // application readers waiting for rtok
+	rsmall   [smallReadSize]byte
+	rbuf     []byte  // rsmall[:] or *rpool
+	rpool    *[]byte // pooled buffer in use, or nil
+	rpos     int     // rbuf[rpos:rend] is read but not consumed
+	rend     int
+	rfilled  bool // the last read filled the buffer: more is probably waiting
+	seq      frame.Sequence
+	rhdr     frame.Header // current frame
+	rpending bool         // rhdr is a data frame not yet taken by the message layer
+	rremain  int64        // payload bytes of the current data frame not yet read
+	rmaskPos int
+	// current message
+	rmsgActive bool
+	rmsgOp     frame.Opcode
+	rmsgRSV    byte // RSV bits of the message's first frame (RSV1: compressed, RFC 7692)
+	rmsgSize   int64
+	rmsgFinal  bool // the current frame is the message's last
+	utf8       utf8x.Validator
+	mr         messageReader
+	ctrl       [125]byte // control frame payload (RFC 6455, Section 5.5)
+
+	// Deadlines: dmu serialises the user's read deadline with the
+	// interruptions of control pumps.
+	dmu           sync.Mutex
+	userRD        time.Time
+	pumping       bool // a control pump holds rtok: user read deadlines wait for it
+	interruptible bool // and an application reader may interrupt it
+
+	// Write side: wmsg is held for a whole data message, wmu for one frame,
+	// so control frames can go out between the fragments of a message
+	// (RFC 6455, Section 5.4).
+	wmsg      sync.Mutex
+	wmu       sync.Mutex
+	closeSent bool  // guarded by wmu
+	werr      error // guarded by wmu: sticky write failure
+	wdl       time.Time
+	userWD    time.Time
+	whdr      [frame.MaxHeaderLen]byte
+	wbufs     [2][]byte
+	nb        net.Buffers
+	mw        messageWriter
+
+	// Pings awaiting pongs.
+	pmu       sync.Mutex
+	pings     []*pingWaiter
+	keepalive *time.Timer
+
+	// Closing.
+	cmu      sync.Mutex
+	closing  bool
+	closeErr atomic.Pointer[CloseError] // set once, when TCP is closed
+	done     chan struct{}              // closed when TCP is closed
+}
+
+// NewEndpoint wraps c, a connection on which the opening handshake has
+// already completed, as the given role. buffered holds bytes already read
+// from c after the handshake (for example what a bufio.Reader held); they
+// are copied, so the caller may reuse buffered. opts may be nil.
+//
+// The Endpoint owns c from now on: Close (or a failure) closes it.
+func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoint {
+	ep := &Endpoint{
+		c:    c,
+		role: role,
+		set:  opts.settings(),
+		rtok: make(chan struct{}, 1),
+		done: make(chan struct{}),
+	}
+	if opts != nil {
+		ep.protocol = opts.Subprotocol
+	}
+	// RFC 6455, Section 5.1: frames from a client are masked, frames from
+	// a server are not.
+	ep.seq = frame.Sequence{FromClient: role == Server}
+	ep.rbuf = ep.rsmall[:]
+	if len(buffered) > len(ep.rsmall) {
+		ep.takeBig(len(buffered))
+	}
+	ep.rend = copy(ep.rbuf, buffered)
+	ep.mr.ep = ep
+	ep.mw.ep = ep
+	if ep.set.keepAlive > 0 {
+		t := time.AfterFunc(time.Hour, ep.keepaliveTick)
+		t.Stop()
+		ep.keepalive = t // set before the first tick can run
+		t.Reset(ep.set.keepAlive)
+	}
+	return ep
+}
+
+// Subprotocol returns the subprotocol negotiated in the opening handshake,
+// or "" if none was (RFC 6455, Section 1.9).
+func (ep *Endpoint) Subprotocol() string { return ep.protocol }
+
+// Role reports whether ep is the server or the client end.
+func (ep *Endpoint) Role() Role { return ep.role }
+
+// LocalAddr returns the local network address of the underlying connection.
+func (ep *Endpoint) LocalAddr() net.Addr { return ep.c.LocalAddr() }
+
+// RemoteAddr returns the remote network address of the underlying connection.
+func (ep *Endpoint) RemoteAddr() net.Addr { return ep.c.RemoteAddr() }
+
+// SetDeadline sets the read and write deadlines, as net.Conn.SetDeadline.
+func (ep *Endpoint) SetDeadline(t time.Time) error {
+	if err := ep.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return ep.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the deadline for reads (ReadMessage, NextReader and
+// its reader). A read that times out returns an error whose Timeout method
+// reports true and leaves the connection usable: the next read resumes
+// where the previous one stopped. The zero value means no deadline.
+func (ep *Endpoint) SetReadDeadline(t time.Time) error {
+	ep.dmu.Lock()
+	defer ep.dmu.Unlock()
+	ep.userRD = t
+	if ep.pumping {
+		return nil // applied when the pump stops
+	}
+	return ep.c.SetReadDeadline(t)
+}
+
+// SetWriteDeadline sets an absolute deadline for writes; each frame write
+// also keeps Options.WriteTimeout, whichever comes first. A write that
+// times out fails the connection. The zero value means no deadline.
+func (ep *Endpoint) SetWriteDeadline(t time.Time) error {
+	ep.wmu.Lock()
+	defer ep.wmu.Unlock()
+	ep.userWD = t
+	ep.wdl = time.Time{} // recomputed by the next write
+	return ep.c.SetWriteDeadline(t)
+}
+
+// randKey fills a masking key (RFC 6455, Section 5.3: "derived from a
+// strong source of entropy").
+func (ep *Endpoint) randKey(k *[4]byte) error {
+	if ep.set.rand == nil {
+		// crypto/rand.Read never fails and does not allocate (Go 1.24+).
+		rand.Read(k[:])
+		return nil
+	}
+	_, err := io.ReadFull(ep.set.rand, k[:])
+	return err
+}

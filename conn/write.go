@@ -1,0 +1,304 @@
+package conn
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// copyMax is the largest payload copied next to its header into a pooled
+// buffer. A server sends a larger payload with writev (net.Buffers): header
+// and payload still leave in one system call, with no copy.
+const copyMax = 2 << 10
+
+var (
+	// ErrClosed is returned by writes after the Close frame was sent (RFC
+	// 6455, Section 5.5.1: no data frames after a Close frame).
+	ErrClosed = errors.New("conn: connection closed")
+	// ErrBadOpcode is returned by WriteMessage, NextWriter and NetConn for
+	// an opcode other than frame.OpText or frame.OpBinary.
+	ErrBadOpcode = errors.New("conn: data messages are text or binary")
+	// ErrWriterClosed is returned by a message writer used after its Close.
+	ErrWriterClosed = errors.New("conn: message writer closed")
+)
+
+// setWriteDeadline keeps a write deadline at least WriteTimeout/2 ahead,
+// so back-to-back writes do not each reset the timer. wmu held.
+func (ep *Endpoint) setWriteDeadline() error {
+	if ep.set.writeTimeout < 0 {
+		return nil
+	}
+	now := time.Now()
+	if !ep.wdl.IsZero() && ep.wdl.Sub(now) > ep.set.writeTimeout/2 {
+		return nil
+	}
+	d := now.Add(ep.set.writeTimeout)
+	if !ep.userWD.IsZero() && ep.userWD.Before(d) {
+		d = ep.userWD
+	}
+	ep.wdl = d
+	return ep.c.SetWriteDeadline(d)
+}
+
+// prepare checks the write side and completes h for sending. wmu held.
+func (ep *Endpoint) prepare(h *frame.Header, n int) error {
+	if ep.werr != nil {
+		return ep.werr
+	}
+	if err := ep.setWriteDeadline(); err != nil {
+		return ep.writeFailed(err)
+	}
+	h.PayloadLen = int64(n)
+	// RFC 6455, Section 5.3: "The masking key needs to be unpredictable",
+	// a fresh one for every frame a client sends.
+	if ep.role == Client {
+		h.Masked = true
+		if err := ep.randKey(&h.MaskKey); err != nil {
+			ep.werr = err
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFailed makes a write error sticky and closes the connection: a
+// frame cut short cannot be resumed. Nothing more is sent (1006). wmu held.
+func (ep *Endpoint) writeFailed(err error) error {
+	ep.werr = err
+	ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
+	return err
+}
+
+// writeFrameLocked sends one frame with payload p, which it does not
+// modify. wmu held.
+func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
+	if err := ep.prepare(&h, len(p)); err != nil {
+		return err
+	}
+	if len(p) > copyMax && !h.Masked {
+		// Header and the caller's payload in one writev, no copy.
+		ep.wbufs[0] = frame.AppendHeader(ep.whdr[:0], h)
+		ep.wbufs[1] = p
+		ep.nb = ep.wbufs[:]
+		_, err := ep.nb.WriteTo(ep.c)
+		ep.wbufs[1] = nil
+		if err != nil {
+			return ep.writeFailed(err)
+		}
+		return nil
+	}
+	b := getBuf()
+	defer putBuf(b)
+	buf := *b
+	hdr := frame.AppendHeader(ep.whdr[:0], h)
+	start := headroom - len(hdr)
+	copy(buf[start:], hdr)
+	pos := 0
+	for first := true; first || len(p) > 0; first = false {
+		// One chunk: the header (first time) and as much payload as fits,
+		// masked as it is copied into our buffer (the caller's p is never
+		// modified).
+		k := copy(buf[headroom:], p)
+		if h.Masked {
+			pos = frame.Mask(h.MaskKey, buf[headroom:headroom+k], pos)
+		}
+		if _, err := ep.c.Write(buf[start : headroom+k]); err != nil {
+			return ep.writeFailed(err)
+		}
+		p = p[k:]
+		start = headroom
+	}
+	return nil
+}
+
+// writeOwnedLocked sends one frame whose payload is buf[headroom:headroom+n]
+// in a pooled buffer we own: the header goes just before it and a client
+// masks in place, so one write and no copy. wmu held.
+func (ep *Endpoint) writeOwnedLocked(h frame.Header, buf []byte, n int) error {
+	if err := ep.prepare(&h, n); err != nil {
+		return err
+	}
+	hdr := frame.AppendHeader(ep.whdr[:0], h)
+	start := headroom - len(hdr)
+	copy(buf[start:], hdr)
+	if h.Masked {
+		frame.Mask(h.MaskKey, buf[headroom:headroom+n], 0)
+	}
+	if _, err := ep.c.Write(buf[start : headroom+n]); err != nil {
+		return ep.writeFailed(err)
+	}
+	return nil
+}
+
+// writeControl sends a control frame from any goroutine, between the
+// fragments of a message another goroutine may be writing (RFC 6455,
+// Section 5.4: "Control frames MAY be injected in the middle of a
+// fragmented message").
+func (ep *Endpoint) writeControl(op frame.Opcode, p []byte) error {
+	ep.wmu.Lock()
+	defer ep.wmu.Unlock()
+	if ep.closeSent {
+		return ErrClosed
+	}
+	return ep.writeFrameLocked(frame.Header{Fin: true, Opcode: op}, p)
+}
+
+// WriteMessage sends p as one data message in a single frame. op is
+// frame.OpText or frame.OpBinary; text is sent as given (the caller
+// promises UTF-8, RFC 6455, Section 5.6). Any number of goroutines may call
+// WriteMessage at once: messages go out whole, one after another. p is not
+// modified or retained.
+func (ep *Endpoint) WriteMessage(op frame.Opcode, p []byte) error {
+	if op != frame.OpText && op != frame.OpBinary {
+		return ErrBadOpcode
+	}
+	ep.wmsg.Lock()
+	defer ep.wmsg.Unlock()
+	ep.wmu.Lock()
+	defer ep.wmu.Unlock()
+	if ep.closeSent {
+		return ErrClosed
+	}
+	// Transform seam: permessage-deflate would compress p here and set
+	// Rsv1 on this (the first) frame.
+	return ep.writeFrameLocked(frame.Header{Fin: true, Opcode: op}, p)
+}
+
+// NextWriter starts a data message of type op (frame.OpText or
+// frame.OpBinary) and returns a writer for its payload. Bytes are gathered
+// in a pooled buffer and sent as a fragment when it fills (a write larger
+// than the buffer is sent as a fragment of its own, without copying);
+// Close sends the last fragment with FIN set (RFC 6455, Section 5.4). The
+// writer also has a Flush() error method that sends what is buffered as a
+// fragment now.
+//
+// The message holds the connection's message lock until Close: other
+// message writers wait, while control frames (Ping, Close, automatic pongs)
+// still go out between fragments. Always call Close.
+func (ep *Endpoint) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
+	if op != frame.OpText && op != frame.OpBinary {
+		return nil, ErrBadOpcode
+	}
+	ep.wmsg.Lock()
+	ep.wmu.Lock()
+	err := ep.werr
+	if ep.closeSent {
+		err = ErrClosed
+	}
+	ep.wmu.Unlock()
+	if err != nil {
+		ep.wmsg.Unlock()
+		return nil, err
+	}
+	ep.mw = messageWriter{ep: ep, op: op, open: true}
+	return &ep.mw, nil
+}
+
+// messageWriter is the writer NextWriter returns; one per Endpoint, reused.
+type messageWriter struct {
+	ep   *Endpoint
+	op   frame.Opcode // opcode of the next frame: the message's, then continuation
+	rsv  byte         // RSV bits of the first frame (RSV1 for a compressed message, RFC 7692)
+	buf  *[]byte      // pooled; payload at (*buf)[headroom:]
+	n    int          // payload bytes buffered
+	open bool
+	err  error
+}
+
+// Write adds p to the message. It is the seam for a payload transform:
+// permessage-deflate would compress p here and pass the output to writeRaw.
+func (mw *messageWriter) Write(p []byte) (int, error) {
+	if !mw.open {
+		return 0, ErrWriterClosed
+	}
+	return mw.writeRaw(p)
+}
+
+// writeRaw adds bytes of the payload as sent on the wire.
+func (mw *messageWriter) writeRaw(p []byte) (int, error) {
+	if mw.err != nil {
+		return 0, mw.err
+	}
+	total := len(p)
+	for len(p) > 0 {
+		if mw.n == 0 && len(p) > bufSize {
+			if err := mw.send(false, p); err != nil {
+				return total - len(p), err
+			}
+			return total, nil
+		}
+		if mw.buf == nil {
+			mw.buf = getBuf()
+		}
+		k := copy((*mw.buf)[headroom+mw.n:], p)
+		mw.n += k
+		p = p[k:]
+		if len(p) > 0 { // buffer full and more to come: send it as a fragment
+			if err := mw.send(false, nil); err != nil {
+				return total - len(p), err
+			}
+		}
+	}
+	return total, nil
+}
+
+// send sends one fragment: p if non-nil, else the buffered bytes.
+func (mw *messageWriter) send(fin bool, p []byte) error {
+	ep := mw.ep
+	h := frame.Header{Fin: fin, Opcode: mw.op}
+	h.Rsv1 = mw.rsv&frame.RSV1 != 0
+	h.Rsv2 = mw.rsv&frame.RSV2 != 0
+	h.Rsv3 = mw.rsv&frame.RSV3 != 0
+	ep.wmu.Lock()
+	var err error
+	switch {
+	case ep.closeSent:
+		err = ErrClosed
+	case p != nil:
+		err = ep.writeFrameLocked(h, p)
+	case mw.buf == nil:
+		err = ep.writeFrameLocked(h, nil)
+	default:
+		err = ep.writeOwnedLocked(h, *mw.buf, mw.n)
+		mw.n = 0
+	}
+	ep.wmu.Unlock()
+	if err != nil {
+		mw.err = err
+		return err
+	}
+	mw.op, mw.rsv = frame.OpContinuation, 0
+	return nil
+}
+
+// Flush sends the buffered bytes now as a fragment (not the last one).
+func (mw *messageWriter) Flush() error {
+	if !mw.open {
+		return ErrWriterClosed
+	}
+	if mw.err != nil || mw.n == 0 {
+		return mw.err
+	}
+	return mw.send(false, nil)
+}
+
+// Close sends the last fragment (FIN set) and ends the message. A second
+// Close does nothing.
+func (mw *messageWriter) Close() error {
+	if !mw.open {
+		return nil
+	}
+	err := mw.err
+	if err == nil {
+		err = mw.send(true, nil)
+	}
+	mw.open = false
+	if mw.buf != nil {
+		putBuf(mw.buf)
+		mw.buf = nil
+	}
+	mw.ep.wmsg.Unlock()
+	return err
+}

@@ -1,0 +1,120 @@
+// Package echo is the echo WebSocket service used as the conformance
+// (Autobahn|Testsuite) testee: every data message comes back with its
+// type, either whole or fragment by fragment.
+package echo
+
+import (
+	"context"
+	"io"
+	"net/http"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/frame"
+)
+
+// DefaultReadLimit is the read limit Handler uses when Options.ReadLimit is
+// 0: the Autobahn|Testsuite sends messages of up to 16 MiB (cases 9.x).
+const DefaultReadLimit = 64 << 20
+
+// Options configures Handler.
+type Options struct {
+	conn.AcceptOptions
+	// Streaming echoes each message fragment by fragment as it arrives,
+	// without holding the whole message (NextReader to NextWriter).
+	Streaming bool
+	// Log, if set, is called for every connection opened and closed.
+	Log func(format string, args ...any)
+}
+
+// Handler returns an http.Handler that accepts WebSocket connections and
+// echoes every message with its type until the peer closes. When the
+// request's context is canceled (for example through the http.Server's
+// BaseContext at shutdown), the connection is closed with 1001, going
+// away. opts may be nil.
+func Handler(opts *Options) http.Handler {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.ReadLimit == 0 {
+		o.ReadLimit = DefaultReadLimit
+	}
+	logf := o.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ep, err := conn.Accept(w, r, &o.AcceptOptions)
+		if err != nil {
+			logf("echo: %s: handshake: %v", r.RemoteAddr, err)
+			return
+		}
+		logf("echo: %s: open", ep.RemoteAddr())
+		stop := context.AfterFunc(r.Context(), func() {
+			ep.Close(frame.CloseGoingAway, "server shutting down")
+		})
+		defer stop()
+		if o.Streaming {
+			err = streamEcho(ep)
+		} else {
+			err = messageEcho(ep)
+		}
+		logf("echo: %s: closed: %d (%v)", ep.RemoteAddr(), conn.CloseStatus(err), err)
+		ep.Close(frame.CloseNormal, "")
+	})
+}
+
+// messageEcho echoes whole messages, reusing one buffer.
+func messageEcho(ep *conn.Endpoint) error {
+	var buf []byte
+	for {
+		op, p, err := ep.ReadMessage(buf)
+		if err != nil {
+			return err
+		}
+		if err := ep.WriteMessage(op, p); err != nil {
+			return err
+		}
+		buf = p
+	}
+}
+
+type flusher interface{ Flush() error }
+
+// streamEcho echoes each message as it arrives, a read's worth at a time.
+func streamEcho(ep *conn.Endpoint) error {
+	buf := make([]byte, 32<<10)
+	for {
+		op, r, err := ep.NextReader()
+		if err != nil {
+			return err
+		}
+		w, err := ep.NextWriter(op)
+		if err != nil {
+			return err
+		}
+		for {
+			n, rerr := r.Read(buf)
+			if n > 0 {
+				if _, err := w.Write(buf[:n]); err != nil {
+					w.Close()
+					return err
+				}
+				if err := w.(flusher).Flush(); err != nil {
+					w.Close()
+					return err
+				}
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				w.Close()
+				return rerr
+			}
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+	}
+}

@@ -148,4 +148,3 @@ func readServerFrame(t testing.TB, br *bufio.Reader) (b0 byte, payload []byte) {
 	}
 	return h[0], payload
 }
-

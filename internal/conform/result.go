@@ -68,7 +68,7 @@ func (s *Session) grade(r *Result) {
 		r.Expected = append(r.Expected, Expected{e.grade, e.events})
 	}
 	r.Log = s.log
-	if s.remoteCode != 0 {
+	if s.recvClose && (s.remoteCode != 0 || s.violation != "") {
 		c := int(s.remoteCode)
 		r.RemoteCloseCode, r.RemoteCloseReason = &c, s.remoteReason
 	}
@@ -92,6 +92,12 @@ func (s *Session) grade(r *Result) {
 	// behavior (catalogue, section 1.1)
 	var why string
 	switch {
+	case s.result == Informational:
+		// Always INFORMATIONAL (7.1.6, 7.13.x): whatever the peer did is reported.
+		r.Behavior, why = s.result, s.reason
+		if s.violation != "" {
+			why += "; the fuzzer saw a protocol violation: " + s.violation
+		}
 	case s.violation != "":
 		r.Behavior, why = Failed, "the peer broke the protocol: "+s.violation
 	case s.result != gradeNotGraded:

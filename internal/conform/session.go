@@ -586,18 +586,23 @@ func (s *Session) reader() {
 			} else if err != nil && len(p) >= 2 {
 				s.remoteCode = frame.CloseCode(uint16(p[0])<<8 | uint16(p[1]))
 			}
+			if err != nil && s.violation == "" {
+				// An invalid close frame is a protocol violation (Sections 5.5.1, 7.4).
+				s.violation = "invalid close frame: " + err.Error()
+				s.logLocked("--", "peer violation: "+s.violation)
+			}
 			reply := !s.sentClose
 			s.cond.Broadcast()
 			s.mu.Unlock()
-			if err != nil {
-				s.Logf("peer's close frame is invalid: %v", err)
-			}
 			if reply {
 				// "If an endpoint receives a Close frame and did not previously send
 				// a Close frame, the endpoint MUST send a Close frame in response"
-				// (Section 5.5.1); the fuzzer echoes the status code.
+				// (Section 5.5.1); the fuzzer echoes the status code, or fails
+				// the connection with 1002 if the close frame is invalid.
 				code := cp.Code
-				if err != nil || code == frame.CloseNoStatus {
+				if err != nil {
+					code = frame.CloseProtocolError
+				} else if code == frame.CloseNoStatus {
 					code = 0
 				}
 				s.SendClose(code, "")

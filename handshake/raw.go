@@ -32,6 +32,70 @@ const (
 // from br (a deadline the caller set on the connection) are returned as is.
 // The request has no body (CheckRequest refuses one).
 func ReadRequest(br *bufio.Reader) (*http.Request, error) {
+	// Fast path: the head fits in br's buffer. Find its end there, check the
+	// limits, and let http.ReadRequest parse br itself: it stops at the empty
+	// line, so later bytes stay in br.
+	for n := 1; n <= br.Size(); n = br.Buffered() + 1 {
+		p, err := br.Peek(n)
+		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
+			if err == io.EOF {
+				if len(p) == 0 {
+					return nil, io.EOF
+				}
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		p, _ = br.Peek(br.Buffered())
+		skip, end, lines := scanHead(p)
+		if lines > MaxHeaderLines+1 || end-skip > MaxHeaderBytes || (end < 0 && len(p)-skip > MaxHeaderBytes) {
+			return nil, ErrHeaderTooLarge
+		}
+		if end >= 0 {
+			br.Discard(skip)
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrMalformedRequest, err)
+			}
+			return req, nil
+		}
+	}
+	return readRequestSlow(br)
+}
+
+// scanHead finds the end of the request head at the start of p: the index
+// just past its empty line (-1 if p holds no complete head), after skip
+// bytes of an ignored empty line, and the number of lines before it.
+func scanHead(p []byte) (skip, end, lines int) {
+	// "a server that is expecting to receive and parse a request-line SHOULD
+	// ignore at least one empty line (CRLF) received prior to the
+	// request-line" (RFC 9112, Section 2.2). We ignore one.
+	if bytes.HasPrefix(p, []byte("\r\n")) {
+		skip = 2
+	} else if bytes.HasPrefix(p, []byte("\n")) {
+		skip = 1
+	}
+	for i := skip; i < len(p); {
+		nl := bytes.IndexByte(p[i:], '\n')
+		if nl < 0 {
+			return skip, -1, lines
+		}
+		line := p[i : i+nl+1]
+		i += nl + 1
+		if len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
+			return skip, i, lines
+		}
+		lines++
+	}
+	return skip, -1, lines
+}
+
+// readRequestSlow reads a head longer than br's buffer, copying it line by
+// line, bounded by MaxHeaderBytes.
+func readRequestSlow(br *bufio.Reader) (*http.Request, error) {
 	var head []byte
 	lines, lineStart, skipped := 0, 0, false
 	for {
@@ -56,10 +120,7 @@ func ReadRequest(br *bufio.Reader) (*http.Request, error) {
 		lineStart = len(head)
 		if len(line) <= 2 && (string(line) == "\r\n" || string(line) == "\n") {
 			if lines == 0 && !skipped {
-				// "a server that is expecting to receive and parse a request-line
-				// SHOULD ignore at least one empty line (CRLF) received prior to
-				// the request-line" (RFC 9112, Section 2.2). We ignore one.
-				skipped, head, lineStart = true, head[:0], 0
+				skipped, head, lineStart = true, head[:0], 0 // see scanHead
 				continue
 			}
 			break
@@ -96,35 +157,53 @@ func WriteResponse(w io.Writer, h http.Header) error {
 var headerOrder = []string{"Upgrade", "Connection", "Sec-Websocket-Accept", "Sec-Websocket-Protocol", "Sec-Websocket-Extensions", "Sec-Websocket-Version"}
 
 func appendHeader(b []byte, h http.Header) ([]byte, error) {
-	keys := make([]string, 0, len(h))
+	var err error
+	n := 0
+	for _, k := range headerOrder {
+		if vs, ok := h[k]; ok {
+			n++
+			if b, err = appendField(b, k, vs); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if n == len(h) {
+		return b, nil
+	}
+	keys := make([]string, 0, len(h)-n)
 	for k := range h {
 		if !slices.Contains(headerOrder, k) {
 			keys = append(keys, k)
 		}
 	}
 	slices.Sort(keys)
-	keys = append(slices.Clip(headerOrder), keys...)
 	for _, k := range keys {
-		vs, ok := h[k]
-		if !ok {
-			continue
+		if b, err = appendField(b, k, h[k]); err != nil {
+			return nil, err
 		}
-		if !token.IsToken(k) {
-			return nil, fmt.Errorf("%w: name %q", ErrBadResponseHeader, k)
+	}
+	return b, nil
+}
+
+// appendField appends the lines of one header field, spelling Sec-WebSocket-*
+// as RFC 6455 does.
+func appendField(b []byte, k string, vs []string) ([]byte, error) {
+	if !token.IsToken(k) {
+		return nil, fmt.Errorf("%w: name %q", ErrBadResponseHeader, k)
+	}
+	for _, v := range vs {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return nil, fmt.Errorf("%w: %s value %q", ErrBadResponseHeader, k, v)
 		}
-		name := k
 		if rest, ok := strings.CutPrefix(k, "Sec-Websocket-"); ok {
-			name = "Sec-WebSocket-" + rest
+			b = append(b, "Sec-WebSocket-"...)
+			b = append(b, rest...)
+		} else {
+			b = append(b, k...)
 		}
-		for _, v := range vs {
-			if strings.ContainsAny(v, "\r\n\x00") {
-				return nil, fmt.Errorf("%w: %s value %q", ErrBadResponseHeader, name, v)
-			}
-			b = append(b, name...)
-			b = append(b, ": "...)
-			b = append(b, token.TrimOWS(v)...)
-			b = append(b, "\r\n"...)
-		}
+		b = append(b, ": "...)
+		b = append(b, token.TrimOWS(v)...)
+		b = append(b, "\r\n"...)
 	}
 	return b, nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 
@@ -152,17 +151,19 @@ func CheckRequest(r *http.Request, opts *ServerOptions) (*Offer, error) {
 // originAllowed reports whether the Origin header value may connect to a
 // server reached as host.
 func originAllowed(origin, host string, patterns []string) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false // "null" and other opaque origins have no host
+	// A browser serializes an origin as scheme "://" host [ ":" port ]
+	// (RFC 6454, Section 6.1); "null" and anything else has no host to match.
+	scheme, ohost, ok := strings.Cut(origin, "://")
+	if !ok || scheme == "" || ohost == "" || strings.ContainsAny(ohost, "/?#@ \t") {
+		return false
 	}
-	if strings.EqualFold(u.Host, host) {
+	if strings.EqualFold(ohost, host) {
 		return true
 	}
 	for _, pat := range patterns {
-		target := u.Host
+		target := ohost
 		if strings.Contains(pat, "://") {
-			target = u.Scheme + "://" + u.Host
+			target = origin
 		}
 		if ok, err := path.Match(strings.ToLower(pat), strings.ToLower(target)); err == nil && ok {
 			return true
@@ -202,11 +203,12 @@ func Response(r *http.Request, o *Offer, protocol string, accepted []Extension, 
 		}
 	}
 	h := make(http.Header, 5)
+	vals := []string{"websocket", "Upgrade", AcceptKey(o.Key), protocol, ""} // one allocation for all fields
 	// "The handshake from the server ... |Upgrade| header field with value
 	// "websocket" ... |Connection| header field with value "Upgrade"" (Section 4.2.2)
-	h["Upgrade"] = []string{"websocket"}
-	h["Connection"] = []string{"Upgrade"}
-	h["Sec-Websocket-Accept"] = []string{AcceptKey(o.Key)}
+	h["Upgrade"] = vals[0:1:1]
+	h["Connection"] = vals[1:2:2]
+	h["Sec-Websocket-Accept"] = vals[2:3:3]
 	if protocol != "" {
 		// "The value chosen MUST be derived from the client's handshake,
 		// specifically by selecting one of the values from the
@@ -218,7 +220,7 @@ func Response(r *http.Request, o *Offer, protocol string, accepted []Extension, 
 		if !found {
 			return nil, fmt.Errorf("%w: %q", ErrProtocolNotOffered, protocol)
 		}
-		h["Sec-Websocket-Protocol"] = []string{protocol}
+		h["Sec-Websocket-Protocol"] = vals[3:4:4]
 	}
 	if len(accepted) > 0 {
 		// A server accepts only extensions the client listed (Section 9.1; a
@@ -235,7 +237,8 @@ func Response(r *http.Request, o *Offer, protocol string, accepted []Extension, 
 		if !validExtensions(accepted) {
 			return nil, fmt.Errorf("%w: Sec-WebSocket-Extensions %q", ErrBadResponseHeader, FormatExtensions(accepted))
 		}
-		h["Sec-Websocket-Extensions"] = []string{FormatExtensions(accepted)}
+		vals[4] = FormatExtensions(accepted)
+		h["Sec-Websocket-Extensions"] = vals[4:5:5]
 	}
 	if opts != nil && opts.ResponseHeader != nil {
 		if err := opts.ResponseHeader(r, h); err != nil {

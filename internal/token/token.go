@@ -76,7 +76,13 @@ func Contains(values []string, tok string) bool {
 func Split(values []string) []string {
 	var out []string
 	for _, v := range values {
-		for _, elem := range strings.Split(v, ",") {
+		for v != "" {
+			var elem string
+			if i := strings.IndexByte(v, ','); i >= 0 {
+				elem, v = v[:i], v[i+1:]
+			} else {
+				elem, v = v, ""
+			}
 			if elem = TrimOWS(elem); elem != "" {
 				out = append(out, elem)
 			}

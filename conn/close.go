@@ -83,6 +83,7 @@ func (ep *Endpoint) closeConn(ce *CloseError) {
 	ep.cmu.Unlock()
 	ep.c.Close()
 	close(ep.done)
+	ep.idle.Stop()
 	if ep.keepalive != nil {
 		ep.keepalive.Stop()
 	}

@@ -57,6 +57,15 @@ func (ep *Endpoint) gotPong(p []byte) {
 	}
 }
 
+func (w *pingWaiter) done() bool {
+	select {
+	case <-w.ch:
+		return true
+	default:
+		return false
+	}
+}
+
 func (ep *Endpoint) dropPing(w *pingWaiter) {
 	ep.pmu.Lock()
 	defer ep.pmu.Unlock()
@@ -108,28 +117,33 @@ func (ep *Endpoint) Ping(ctx context.Context, payload []byte) error {
 			return *ep.closeErr.Load()
 		case tok <- struct{}{}:
 			pumped = true
-			ep.pingPump(ctx, w)
+			ep.pump(ctx, w)
 			ep.releaseRead()
 		}
 	}
 }
 
-// pingPump reads control frames while no one else reads, until w's pong
-// arrives, ctx ends, an application reader wants the token, or a data
-// frame arrives (left pending for the application). Reader token held.
-func (ep *Endpoint) pingPump(ctx context.Context, w *pingWaiter) {
+// pump reads control frames while the application is not reading, until
+// an application reader wants the token, a data frame arrives (left
+// pending for the application), the connection closes, or, for a Ping,
+// its pong arrives or ctx ends (ctx and w may be nil). Reader token held.
+func (ep *Endpoint) pump(ctx context.Context, w *pingWaiter) {
 	if ep.rremain > 0 || ep.rpending || ep.closeErr.Load() != nil {
 		return // mid-frame: the next bytes are the application's
 	}
 	ep.dmu.Lock()
 	ep.pumping, ep.interruptible = true, true
 	ep.dmu.Unlock()
-	stop := context.AfterFunc(ctx, ep.interruptPump)
-	for ep.rwant.Load() == 0 && ctx.Err() == nil && !ep.rpending && ep.closeErr.Load() == nil {
-		select {
-		case <-w.ch:
-			goto out
-		default:
+	stop := func() bool { return false }
+	if ctx != nil {
+		stop = context.AfterFunc(ctx, ep.interruptPump)
+	}
+	for ep.rwant.Load() == 0 && !ep.rpending && ep.closeErr.Load() == nil {
+		if ctx != nil && ctx.Err() != nil {
+			break
+		}
+		if w != nil && w.done() {
+			break
 		}
 		if err := ep.readNextFrame(); err != nil {
 			if !isTimeout(err) {
@@ -138,7 +152,6 @@ func (ep *Endpoint) pingPump(ctx context.Context, w *pingWaiter) {
 			break
 		}
 	}
-out:
 	stop()
 	ep.dmu.Lock()
 	ep.pumping, ep.interruptible = false, false
@@ -176,4 +189,45 @@ func (ep *Endpoint) keepaliveTick() {
 	case errors.Is(err, context.DeadlineExceeded):
 		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrKeepAliveTimeout.Error(), Err: ErrKeepAliveTimeout})
 	}
+}
+
+// idleDelay is how long the application may go without reading before
+// the idle pump starts answering control frames for it.
+const idleDelay = 250 * time.Millisecond
+
+// appReleaseRead ends an application read call: it gives the reader token
+// back and arms the idle pump, so pings are answered (RFC 6455, Section
+// 5.5.2) and the peer's Close is seen even while the application does not
+// read. The cost per read is a clock read and two atomic operations.
+func (ep *Endpoint) appReleaseRead() {
+	ep.releaseRead()
+	ep.lastRead.Store(time.Now().UnixNano())
+	if !ep.idleArmed.Swap(true) {
+		ep.idle.Reset(idleDelay)
+	}
+}
+
+// idleTick runs on the idle timer. If the application has not read for
+// idleDelay and no one holds the reader token, it pumps control frames in
+// this goroutine until the application reads again (which interrupts it)
+// or a data frame arrives. An application blocked in a read, the usual
+// idle state, costs nothing: the timer is not re-armed until that read ends.
+func (ep *Endpoint) idleTick() {
+	ep.idleArmed.Store(false)
+	if ep.closeErr.Load() != nil {
+		return
+	}
+	if since := time.Duration(time.Now().UnixNano() - ep.lastRead.Load()); since < idleDelay {
+		if !ep.idleArmed.Swap(true) {
+			ep.idle.Reset(idleDelay - since)
+		}
+		return
+	}
+	select {
+	case ep.rtok <- struct{}{}:
+	default:
+		return // someone is reading; the end of an application read re-arms
+	}
+	ep.pump(nil, nil)
+	ep.releaseRead()
 }

@@ -172,6 +172,12 @@ type Endpoint struct {
 	nb        net.Buffers
 	mw        messageWriter
 
+	// The idle pump answers control frames while the application is not
+	// reading (see idleTick).
+	idle      *time.Timer
+	idleArmed atomic.Bool
+	lastRead  atomic.Int64 // when the application's last read call ended, unix ns
+
 	// Pings awaiting pongs.
 	pmu       sync.Mutex
 	pings     []*pingWaiter
@@ -211,6 +217,10 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 	ep.rend = copy(ep.rbuf, buffered)
 	ep.mr.ep = ep
 	ep.mw.ep = ep
+	ep.idle = time.AfterFunc(time.Hour, ep.idleTick)
+	ep.idle.Stop()
+	ep.idleArmed.Store(true)
+	ep.idle.Reset(idleDelay)
 	if ep.set.keepAlive > 0 {
 		t := time.AfterFunc(time.Hour, ep.keepaliveTick)
 		t.Stop()

@@ -310,7 +310,7 @@ func (ep *Endpoint) readFailed(err error) error {
 // After the connection closes, NextReader returns a CloseError.
 func (ep *Endpoint) NextReader() (frame.Opcode, io.Reader, error) {
 	ep.acquireRead()
-	defer ep.releaseRead()
+	defer ep.appReleaseRead()
 	if ce := ep.closeErr.Load(); ce != nil {
 		return 0, nil, *ce
 	}
@@ -332,7 +332,7 @@ func (ep *Endpoint) NextReader() (frame.Opcode, io.Reader, error) {
 // already read is dropped and the next read skips the rest of it.
 func (ep *Endpoint) ReadMessage(buf []byte) (op frame.Opcode, p []byte, err error) {
 	ep.acquireRead()
-	defer ep.releaseRead()
+	defer ep.appReleaseRead()
 	if ce := ep.closeErr.Load(); ce != nil {
 		return 0, buf[:0], *ce
 	}
@@ -376,7 +376,7 @@ type messageReader struct{ ep *Endpoint }
 func (mr *messageReader) Read(p []byte) (int, error) {
 	ep := mr.ep
 	ep.acquireRead()
-	defer ep.releaseRead()
+	defer ep.appReleaseRead()
 	if ce := ep.closeErr.Load(); ce != nil {
 		return 0, *ce
 	}

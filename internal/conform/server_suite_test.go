@@ -12,11 +12,21 @@ import (
 )
 
 func TestServerSuite(t *testing.T) {
+	serverSuite(t, "rfc6455-ws server", &echo.Options{})
+}
+
+// TestServerSuiteStreaming runs the suite against the echo handler in
+// streaming mode (NextReader to NextWriter, fragment by fragment).
+func TestServerSuiteStreaming(t *testing.T) {
+	serverSuite(t, "rfc6455-ws server (streaming)", &echo.Options{Streaming: true})
+}
+
+func serverSuite(t *testing.T, agent string, eopts *echo.Options) {
 	cases := suiteCases(t)
-	srv := httptest.NewServer(echo.Handler(nil))
+	srv := httptest.NewServer(echo.Handler(eopts))
 	defer srv.Close()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
-	opts := runOptions("rfc6455-ws server")
+	opts := runOptions(agent)
 	start := time.Now()
 	var results []*conform.Result
 	for _, c := range cases {
@@ -29,5 +39,5 @@ func TestServerSuite(t *testing.T) {
 			check(t, r)
 		})
 	}
-	logSummary(t, "server", results, time.Since(start))
+	logSummary(t, agent, results, time.Since(start))
 }

@@ -71,5 +71,5 @@ func result(fs *conform.FuzzingServer, agent, id string) *conform.Result {
 func logSummary(t *testing.T, role string, results []*conform.Result, took time.Duration) {
 	var b strings.Builder
 	conform.Summarize(results).WriteTable(&b)
-	t.Logf("our %s, %d cases in %v:\n%s", role, len(results), took.Round(time.Millisecond), b.String())
+	t.Logf("%s: %d cases in %v:\n%s", role, len(results), took.Round(time.Millisecond), b.String())
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -72,6 +73,7 @@ type Server struct {
 	closing bool
 	closers map[int]func() // open WebSocket connections and held polls
 	nextID  int
+	connIDs atomic.Int64 // numbers the article's connections in the log
 	hsrv    *http.Server
 }
 

@@ -170,7 +170,7 @@ func describePayload(h frame.Header, p []byte) string {
 		if err != nil {
 			return "close body: " + err.Error()
 		}
-		return fmt.Sprintf("close body: code %d (%s) reason %q%s", cp.Code, cp.Code, cp.Reason, masked)
+		return fmt.Sprintf("close body: code %v, reason %q%s", cp.Code, cp.Reason, masked)
 	case h.Opcode == frame.OpBinary:
 		return "payload: binary" + masked
 	case utf8.Valid(p):

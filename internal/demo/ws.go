@@ -1,0 +1,220 @@
+package demo
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/frame"
+)
+
+// maxTraceFrames is how many frames of a connection the page (and -trace)
+// see byte by byte.
+const maxTraceFrames = 12
+
+// serveArticleWS is the article's WebSocket server: the `headers` event, the
+// `connection` event with its greeting, and the `message` event.
+func (s *Server) serveArticleWS(w http.ResponseWriter, r *http.Request) {
+	id := s.connIDs.Add(1)
+	tabID := r.URL.Query().Get("tab")
+	ri := reqFrom(r)
+	request := annotateHTTP(true, ri.raw)
+
+	var hook string
+	opts := &conn.AcceptOptions{}
+	// The article's `headers` event: the 101 headers, before they are written.
+	opts.ResponseHeader = func(r *http.Request, h http.Header) error {
+		hook = formatHeader(h)
+		s.tabLogf(tabID, "conn %d: headers event: the 101 response will carry\n%s", id, strings.TrimSuffix(hook, "\n"))
+		return nil
+	}
+
+	if wc := wireFrom(r.Context()); wc != nil {
+		trace := s.opts.Trace
+		if trace != nil {
+			fmt.Fprintf(trace, "=== conn %d\n%s\n", id, request)
+		}
+		first := true
+		tr := newTracer(maxTraceFrames, false, true, func(item string) {
+			if trace != nil {
+				fmt.Fprintf(trace, "=== conn %d\n%s\n", id, item)
+			}
+			if first { // the 101 response
+				first = false
+				s.publish(tabID, event{Type: "handshake", Request: request, Response: item, Hook: hook})
+				return
+			}
+			s.publish(tabID, event{Type: "frame", Text: item})
+		})
+		wc.setTap(tr.feed)
+		defer wc.setTap(nil)
+	}
+
+	ep, err := conn.Accept(w, r, opts)
+	if err != nil {
+		s.tabLogf(tabID, "conn %d: upgrade refused: %v", id, err)
+		return
+	}
+	untrack, ok := s.track(func() { ep.Close(frame.CloseGoingAway, "server shutting down") })
+	if !ok {
+		ep.Close(frame.CloseGoingAway, "server shutting down")
+		return
+	}
+	defer untrack()
+
+	// The article's `connection` event.
+	s.tabLogf(tabID, "conn %d: connection event: handshake complete, sending the greeting", id)
+	if err := ep.WriteMessage(frame.OpText, []byte(Greeting)); err != nil {
+		s.tabLogf(tabID, "conn %d: greeting: %v", id, err)
+		return
+	}
+	// The article's `message` event, until the client goes away.
+	var buf []byte
+	for {
+		op, p, err := ep.ReadMessage(buf)
+		if err != nil {
+			s.logClosed(tabID, id, err)
+			return
+		}
+		if op == frame.OpText {
+			s.tabLogf(tabID, "conn %d: message event: %q", id, p)
+			s.publish(tabID, event{Type: "received", Text: string(p)})
+		} else {
+			s.tabLogf(tabID, "conn %d: message event: %d bytes of binary", id, len(p))
+		}
+		buf = p
+	}
+}
+
+// logClosed logs why a connection ended: the peer's close code (1001 when a
+// tab is closed or navigates away), or 1006 when TCP dropped without one.
+func (s *Server) logClosed(tabID string, id int64, err error) {
+	code := conn.CloseStatus(err)
+	if code == 0 {
+		s.tabLogf(tabID, "conn %d: ended: %v", id, err)
+		return
+	}
+	s.tabLogf(tabID, "conn %d: closed with code %v", id, code)
+	s.publish(tabID, event{Type: "closed", Code: int(code)})
+}
+
+// formatHeader shows h as header lines, sorted by name.
+func formatHeader(h http.Header) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range h {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		for _, v := range h[k] {
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+	}
+	return b.String()
+}
+
+// serveFoodWS is the third way: the upgrade request places the order, and
+// the server pushes the food when it is ready. The request and the 101
+// response count as one request; the pushed message as one message.
+func (s *Server) serveFoodWS(w http.ResponseWriter, r *http.Request) {
+	k, ready := s.order(r, ModeWS)
+	wc := wireFrom(r.Context())
+	var in0, out0 int64
+	if wc != nil {
+		in0, out0 = wc.in.Load(), wc.out.Load()
+	}
+	since := func() (up, down int64) {
+		if wc == nil {
+			return 0, 0
+		}
+		in1, out1 := wc.in.Load(), wc.out.Load()
+		up, down = in1-in0, out1-out0
+		in0, out0 = in1, out1
+		return up, down
+	}
+	ep, err := conn.Accept(w, r, nil)
+	up, down := since()
+	s.count(k, 1, 0, reqFrom(r).n+up, down, false)
+	if err != nil {
+		s.tabLogf(k.Tab, "food (ws): upgrade refused: %v", err)
+		return
+	}
+	closed := make(chan struct{})
+	untrack, ok := s.track(func() { close(closed) })
+	if ok {
+		defer untrack()
+	}
+	gone := make(chan error, 1)
+	go func() { // the client sends nothing; a read ends when it goes away
+		for {
+			if _, _, err := ep.ReadMessage(nil); err != nil {
+				gone <- err
+				return
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-gone:
+		s.tabLogf(k.Tab, "food (ws): the client left before the food: %v", err)
+		ep.Close(frame.CloseGoingAway, "")
+		return
+	case <-closed:
+		ep.Close(frame.CloseGoingAway, "server shutting down")
+		return
+	}
+	err = ep.WriteMessage(frame.OpText, []byte(Ready))
+	up, down = since()
+	s.count(k, 0, 1, up, down, err == nil)
+	ep.Close(frame.CloseNormal, "enjoy your meal")
+}
+
+// serveLive is the page's second WebSocket: it receives, as JSON, what the
+// server saw of the tab's connections.
+func (s *Server) serveLive(w http.ResponseWriter, r *http.Request) {
+	tabID := r.URL.Query().Get("tab")
+	ep, err := conn.Accept(w, r, nil)
+	if err != nil {
+		s.logf("live: upgrade refused: %v", err)
+		return
+	}
+	past, next, cancel := s.subscribe(tabID)
+	defer cancel()
+	closed := make(chan struct{})
+	untrack, ok := s.track(func() { close(closed) })
+	if ok {
+		defer untrack()
+	}
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		for {
+			if _, _, err := ep.ReadMessage(nil); err != nil {
+				return
+			}
+		}
+	}()
+	for _, b := range past {
+		if err := ep.WriteMessage(frame.OpText, b); err != nil {
+			return
+		}
+	}
+	for {
+		select {
+		case b := <-next:
+			if err := ep.WriteMessage(frame.OpText, b); err != nil {
+				return
+			}
+		case <-gone:
+			ep.Close(frame.CloseNormal, "")
+			return
+		case <-closed:
+			ep.Close(frame.CloseGoingAway, "server shutting down")
+			return
+		}
+	}
+}

@@ -160,6 +160,7 @@ type progress struct {
 	verbose bool
 	tty     bool
 	line    bool
+	group   string
 }
 
 func newProgress(w io.Writer, verbose bool) *progress {
@@ -181,6 +182,11 @@ func (p *progress) print(i, n int, r *Result) {
 	if p.tty {
 		fmt.Fprintf(p.w, "\r[%d/%d] %-8s %-13s", i, n, r.ID, r.Grade)
 		p.line = true
+		return
+	}
+	if g := Group(r.ID); g != p.group {
+		p.group = g
+		fmt.Fprintf(p.w, "[%d/%d] group %s\n", i, n, g)
 	}
 }
 

@@ -38,6 +38,32 @@
 // frames (RFC 7692, Section 6) and reported in the frame log and on each
 // Message; inflating is left to the case. Groups 12 and 13 plug in this way.
 //
+// # Adding cases
+//
+// A file registers its cases from an init function:
+//
+//	func init() {
+//		conform.Register(&conform.Case{ID: "12.1.1", Description: ..., Expectation: ...,
+//			Offer:  []handshake.Extension{{Name: "permessage-deflate"}},
+//			Accept: func(offered []handshake.Extension) []handshake.Extension { ... },
+//			Run: func(s *conform.Session) {
+//				if len(s.Extensions()) == 0 {
+//					s.SetResult(conform.Unimplemented, "permessage-deflate not accepted")
+//					s.Close(frame.CloseNormal, "")
+//					return
+//				}
+//				s.Direct(true)                  // grade directly, log a summary
+//				s.ExpectClose(conform.CloseExpect{ByFuzzer: true, Codes: ..., RequireClean: true})
+//				s.Send(conform.Delivery{}, conform.Frame{Opcode: frame.OpText, Fin: true, RSV: frame.RSV1, Payload: compressed})
+//				m, ok := s.NextMessage(deadline) // m.Rsv1 says whether it came compressed
+//				...
+//				s.SetResult(conform.OK, "...")
+//				s.Close(frame.CloseNormal, "")
+//			}})
+//	}
+//
+// Case ids order numerically, so new groups slot in after group 10.
+//
 // # Timing
 //
 // The fuzzer's timers follow the catalogue: "close after t" starts a normal

@@ -174,6 +174,7 @@ var caseTemplate = template.Must(template.New("case").Funcs(funcs).Parse(`<!doct
 <tr><th>peer close code</th><td>{{code .R.RemoteCloseCode}} {{.R.RemoteCloseReason}}</td></tr>
 <tr><th>fuzzer close code</th><td>{{code .R.LocalCloseCode}}</td></tr>
 {{if .R.Extensions}}<tr><th>extensions</th><td>{{.R.Extensions}}</td></tr>{{end}}
+{{range $k, $v := .R.Notes}}<tr><th>{{$k}}</th><td>{{$v}}</td></tr>{{end}}
 </table>
 <h2>Expected</h2>
 {{range .R.Expected}}<p><b>{{.Grade}}</b>: {{if .Events}}{{range .Events}}<br>{{.}}{{end}}{{else}}nothing{{end}}</p>{{else}}<p>(graded directly)</p>{{end}}

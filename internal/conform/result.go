@@ -32,8 +32,9 @@ type Result struct {
 	Clean             bool   `json:"wasClean"`
 	Extensions        string `json:"extensions,omitempty"` // in effect, as in Sec-WebSocket-Extensions
 
-	Expected []Expected `json:"expected,omitempty"`
-	Received []Event    `json:"received"`
+	Notes    map[string]string `json:"notes,omitempty"` // case-specific figures (Session.Note), e.g. a compression ratio
+	Expected []Expected        `json:"expected,omitempty"`
+	Received []Event           `json:"received"`
 
 	Request  string     `json:"handshakeRequest"`
 	Response string     `json:"handshakeResponse"`
@@ -68,6 +69,7 @@ func (s *Session) grade(r *Result) {
 		r.Expected = append(r.Expected, Expected{e.grade, e.events})
 	}
 	r.Log = s.log
+	r.Notes = s.notes
 	if s.recvClose && (s.remoteCode != 0 || s.violation != "") {
 		c := int(s.remoteCode)
 		r.RemoteCloseCode, r.RemoteCloseReason = &c, s.remoteReason
@@ -104,14 +106,17 @@ func (s *Session) grade(r *Result) {
 		r.Behavior, why = s.result, s.reason
 	default:
 		r.Behavior = Failed
+		matched := false
 		for _, e := range s.expects {
 			if eventsEqual(s.events, e.events) {
-				r.Behavior = e.grade
+				r.Behavior, matched = e.grade, true
 				break
 			}
 		}
 		why = "received " + describeEvents(s.events)
-		if r.Behavior == Failed {
+		if matched {
+			why += ", as the " + string(r.Behavior) + " expectation says"
+		} else {
 			for _, e := range s.expects {
 				why += fmt.Sprintf("; %s would be %s", e.grade, describeEvents(e.events))
 			}

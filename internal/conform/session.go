@@ -103,7 +103,7 @@ type Session struct {
 	result      Grade
 	reason      string
 	violation   string
-	notes       []string
+	notes       map[string]string
 
 	sentClose, recvClose bool
 	closedByFuzzer       bool
@@ -169,6 +169,17 @@ func (s *Session) Direct(quiet bool) {
 func (s *Session) SetResult(g Grade, reason string) {
 	s.mu.Lock()
 	s.result, s.reason = g, reason
+	s.mu.Unlock()
+}
+
+// Note records a case-specific figure shown in reports (Result.Notes),
+// such as a compression ratio or a throughput.
+func (s *Session) Note(key, value string) {
+	s.mu.Lock()
+	if s.notes == nil {
+		s.notes = map[string]string{}
+	}
+	s.notes[key] = value
 	s.mu.Unlock()
 }
 

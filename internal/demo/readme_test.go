@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the demo section of README.md f
 // alone, so that everything it sends is pinned: the Host header, the
 // Sec-WebSocket-Key and the masking keys come from the test.
 type rawWS struct {
-	c   net.Conn
+	c   *countConn
 	br  *bufio.Reader
 	fr  *frame.Reader
 	fw  *frame.Writer
@@ -43,6 +43,7 @@ func dialRawWS(t *testing.T, addr, target string) *rawWS {
 	}
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	t.Cleanup(func() { c.Close() })
+	cc := &countConn{Conn: c}
 	// Pinned key: the nonce of RFC 6455, Section 1.3, "the sample nonce".
 	opts := &handshake.ClientOptions{
 		Rand:   strings.NewReader("the sample nonce"),
@@ -52,10 +53,10 @@ func dialRawWS(t *testing.T, addr, target string) *rawWS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := req.Write(c); err != nil {
+	if err := req.Write(cc); err != nil {
 		t.Fatal(err)
 	}
-	br := bufio.NewReader(c)
+	br := bufio.NewReader(cc)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func dialRawWS(t *testing.T, addr, target string) *rawWS {
 	if _, _, err := handshake.CheckResponse(resp, key, opts); err != nil {
 		t.Fatal(err)
 	}
-	return &rawWS{c: c, br: br, fr: frame.NewReader(br), fw: frame.NewWriter(c), key: 0x37}
+	return &rawWS{c: cc, br: br, fr: frame.NewReader(br), fw: frame.NewWriter(cc), key: 0x37}
 }
 
 // read returns the next frame's opcode and payload.

@@ -19,7 +19,7 @@ import (
 const (
 	closeHandshakeTimeout = 1 * time.Second // wait for the peer's close after ours
 	serverDropTimeout     = 1 * time.Second // fuzzing client waits this long for the server to drop TCP
-	maxFramePayload       = 1 << 30         // the fuzzer refuses frames announcing more
+	maxMessage            = 64 << 20        // the fuzzer refuses frames and messages over 64 MiB (the largest case sends 16 MiB)
 	writeTimeout          = 60 * time.Second
 )
 
@@ -510,8 +510,8 @@ func (s *Session) reader() {
 			return
 		}
 		var p []byte
-		if h.PayloadLen > maxFramePayload {
-			s.violate(frame.CloseMessageTooBig, fmt.Sprintf("frame of %d bytes is over the fuzzer's limit", h.PayloadLen))
+		if h.PayloadLen > maxMessage || int64(len(msg))+h.PayloadLen > maxMessage {
+			s.violate(frame.CloseMessageTooBig, fmt.Sprintf("frame of %d bytes makes a message over the fuzzer's limit of %d", h.PayloadLen, maxMessage))
 			s.drain()
 			return
 		}

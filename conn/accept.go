@@ -46,7 +46,8 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpo
 		return nil, err
 	}
 	protocol := handshake.ChooseSubprotocol(offer.Protocols, opts.Subprotocols)
-	hdr, err := handshake.Response(r, offer, protocol, nil, &opts.ServerOptions)
+	accepted, deflateParams := acceptDeflate(offer, &opts.Compression) // RFC 7692, conn/deflate.go
+	hdr, err := handshake.Response(r, offer, protocol, accepted, &opts.ServerOptions)
 	if err != nil {
 		handshake.ServeError(w, err)
 		return nil, err
@@ -82,6 +83,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpo
 	}
 	o := opts.Options
 	o.Subprotocol = protocol
+	o.Compression.Negotiated = deflateParams
 	return NewEndpoint(nc, buffered, Server, &o), nil
 }
 

@@ -75,6 +75,9 @@ type Options struct {
 	// Rand is the source of client masking keys (RFC 6455, Section 5.3). Nil
 	// means crypto/rand. Tests pin it to make client frames byte-exact.
 	Rand io.Reader
+	// Compression configures permessage-deflate (RFC 7692); the zero value
+	// turns it off. See Compression.
+	Compression Compression
 }
 
 // settings are Options with defaults applied.
@@ -149,7 +152,8 @@ type Endpoint struct {
 	rmsgFinal  bool // the current frame is the message's last
 	utf8       utf8x.Validator
 	mr         messageReader
-	ctrl       [125]byte // control frame payload (RFC 6455, Section 5.5)
+	dfl        deflateConn // permessage-deflate, when negotiated (conn/deflate.go)
+	ctrl       [125]byte   // control frame payload (RFC 6455, Section 5.5)
 
 	// Deadlines: dmu serialises the user's read deadline with the
 	// interruptions of control pumps.
@@ -210,6 +214,7 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 	// RFC 6455, Section 5.1: frames from a client are masked, frames from
 	// a server are not.
 	ep.seq = frame.Sequence{FromClient: role == Server}
+	ep.initDeflate(opts)
 	ep.rbuf = ep.rsmall[:]
 	if len(buffered) > len(ep.rsmall) {
 		ep.takeBig(len(buffered))

@@ -155,6 +155,10 @@ func (ep *Endpoint) readNextFrame() error {
 		if err := ep.seq.Next(h); err != nil {
 			return err
 		}
+		// RSV1 only on the first frame of a compressed message (RFC 7692, Section 6.1).
+		if err := ep.checkDeflateRSV(h); err != nil {
+			return err
+		}
 		if h.Opcode.IsControl() {
 			p := ep.ctrl[:h.PayloadLen]
 			ep.rpos += copy(p, ep.rbuf[ep.rpos:ep.rend])
@@ -224,7 +228,7 @@ func (ep *Endpoint) readRaw(p []byte) (int, error) {
 // would wrap readRaw for messages whose first frame had RSV1 (rmsgRSV);
 // the UTF-8 check and the end of message then apply to its output.
 func (ep *Endpoint) readMsg(p []byte) (int, error) {
-	n, err := ep.readRaw(p)
+	n, err := ep.readData(p) // readRaw, inflated if RSV1 (conn/deflate.go)
 	if ep.rmsgOp == frame.OpText {
 		// RFC 6455, Section 8.1: fail as soon as the text can no longer be
 		// valid UTF-8, even mid-frame.

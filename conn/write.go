@@ -156,13 +156,15 @@ func (ep *Endpoint) WriteMessage(op frame.Opcode, p []byte) error {
 	}
 	ep.wmsg.Lock()
 	defer ep.wmsg.Unlock()
+	if ep.compressWrite(len(p)) {
+		// permessage-deflate: compressed outside wmu, sent with RSV1 (conn/deflate.go).
+		return ep.writeCompressed(op, p)
+	}
 	ep.wmu.Lock()
 	defer ep.wmu.Unlock()
 	if ep.closeSent {
 		return ErrClosed
 	}
-	// Transform seam: permessage-deflate would compress p here and set
-	// Rsv1 on this (the first) frame.
 	return ep.writeFrameLocked(frame.Header{Fin: true, Opcode: op}, p)
 }
 
@@ -193,6 +195,7 @@ func (ep *Endpoint) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
 		return nil, err
 	}
 	ep.mw = messageWriter{ep: ep, op: op, open: true}
+	ep.mw.startCompressed() // permessage-deflate, if negotiated (conn/deflate.go)
 	return &ep.mw, nil
 }
 
@@ -204,6 +207,7 @@ type messageWriter struct {
 	buf  *[]byte      // pooled; payload at (*buf)[headroom:]
 	n    int          // payload bytes buffered
 	open bool
+	z    bool // compressed: Write goes through the permessage-deflate compressor
 	err  error
 }
 
@@ -212,6 +216,12 @@ type messageWriter struct {
 func (mw *messageWriter) Write(p []byte) (int, error) {
 	if !mw.open {
 		return 0, ErrWriterClosed
+	}
+	if mw.z {
+		if mw.err != nil {
+			return 0, mw.err
+		}
+		return mw.ep.dfl.w.Write(p) // output goes to writeRaw (conn/deflate.go)
 	}
 	return mw.writeRaw(p)
 }
@@ -290,7 +300,10 @@ func (mw *messageWriter) Close() error {
 	if !mw.open {
 		return nil
 	}
-	err := mw.err
+	err := mw.finishCompressed()
+	if err == nil {
+		err = mw.err
+	}
 	if err == nil {
 		err = mw.send(true, nil)
 	}

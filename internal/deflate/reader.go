@@ -160,6 +160,9 @@ func (r *Reader) remember(b []byte) {
 		r.head = 0
 		return
 	}
+	if r.hist == nil {
+		r.hist = make([]byte, 0, r.window)
+	}
 	if len(r.hist) < r.window {
 		if room := r.window - len(r.hist); len(b) <= room {
 			r.hist = append(r.hist, b...)

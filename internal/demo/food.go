@@ -118,8 +118,8 @@ func (s *Server) count(k OrderKey, requests, messages int, up, down int64, done 
 	s.mu.Unlock()
 	s.publish(k.Tab, event{Type: "food", Food: &st})
 	if done {
-		s.tabLogf(k.Tab, "food (%s): order %s delivered after %d requests, %d bytes up, %d bytes down",
-			k.Mode, k.N, st.Requests, st.BytesUp, st.BytesDown)
+		s.tabLogf(k.Tab, "food (%s): order %s delivered after %s, %d bytes up, %d bytes down",
+			k.Mode, k.N, plural(st.Requests, "request"), st.BytesUp, st.BytesDown)
 	}
 	return st
 }
@@ -200,4 +200,12 @@ func reply(w http.ResponseWriter, r *http.Request, text string) int64 {
 		return 0
 	}
 	return wc.out.Load() - before
+}
+
+// plural returns "1 request", "2 requests".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

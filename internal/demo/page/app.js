@@ -18,6 +18,7 @@ const results = {
 let attempt = 0;
 
 function showResults() {
+  showVerdict();
   $("#results").textContent = JSON.stringify(results, null, 2);
   if (report && !results.reported && results.connected && results.greeting && results.serverLogged &&
       MODES.every(m => results.food[m] && results.food[m].done)) {
@@ -25,6 +26,19 @@ function showResults() {
     fetch("/api/report?tab=" + tab, { method: "POST", body: JSON.stringify(results) })
       .then(() => { location.href = "/connected"; }); // leaving the page closes the WebSocket (1001)
   }
+}
+
+// showVerdict sums up the food order once all three ways are done.
+function showVerdict() {
+  const f = results.food;
+  if (!MODES.every((m) => f[m] && f[m].done)) { $("#verdict").textContent = ""; return; }
+  const total = (m) => f[m].bytesUp + f[m].bytesDown;
+  const req = (n) => n + (n === 1 ? " request" : " requests");
+  $("#verdict").textContent =
+    `Same food, same wait. Polling: ${req(f.poll.requests)}, ${total("poll")} bytes. ` +
+    `Long polling: ${req(f.longpoll.requests)}, ${total("longpoll")} bytes, but a request held open the whole time. ` +
+    `WebSocket: ${req(f.ws.requests)} (the upgrade) and one pushed frame, ${total("ws")} bytes; ` +
+    `and the connection could carry every later message for a few bytes of framing each.`;
 }
 
 function addLine(list, text, cls) {

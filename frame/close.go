@@ -107,23 +107,23 @@ func ParseClosePayload(b []byte) (ClosePayload, error) {
 	// "If there is a body, the first two bytes of the body MUST be a 2-byte
 	// unsigned integer (in network byte order) representing a status code" (Section 5.5.1)
 	if len(b) == 1 {
-		return ClosePayload{}, ErrCloseBodyOneByte
+		return ClosePayload{}, errCloseBodyOneByte
 	}
 	// "All control frames MUST have a payload length of 125 bytes or less" (Section 5.5)
 	if len(b) > maxControlPayload {
-		return ClosePayload{}, ErrControlTooLong
+		return ClosePayload{}, errControlTooLong
 	}
 	code := CloseCode(binary.BigEndian.Uint16(b))
 	// Section 7.4.1 lists codes that "MUST NOT be set as a status code in a
 	// Close control frame"; 7.4.2 reserves the ranges we do not accept.
 	if !code.IsValid() {
-		return ClosePayload{}, ErrCloseCodeInvalid
+		return ClosePayload{}, errCloseCodeInvalid
 	}
 	reason := b[2:]
 	// "the body MAY contain UTF-8-encoded data" ... "which is not
 	// guaranteed to be human readable" (Section 5.5.1); invalid UTF-8 is 1007 (Section 8.1).
 	if !utf8.Valid(reason) {
-		return ClosePayload{}, ErrBadCloseReason
+		return ClosePayload{}, errBadCloseReason
 	}
 	return ClosePayload{Code: code, Reason: string(reason)}, nil
 }
@@ -137,18 +137,18 @@ func ParseClosePayload(b []byte) (ClosePayload, error) {
 func AppendClosePayload(dst []byte, p ClosePayload) ([]byte, error) {
 	if p.Code == CloseNoStatus {
 		if p.Reason != "" {
-			return dst, ErrCloseCodeInvalid
+			return dst, errCloseCodeInvalid
 		}
 		return dst, nil
 	}
 	if !p.Code.IsValid() {
-		return dst, ErrCloseCodeInvalid
+		return dst, errCloseCodeInvalid
 	}
 	if len(p.Reason) > maxCloseReason {
-		return dst, ErrControlTooLong
+		return dst, errControlTooLong
 	}
 	if !utf8.ValidString(p.Reason) {
-		return dst, ErrBadCloseReason
+		return dst, errBadCloseReason
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(p.Code))
 	return append(dst, p.Reason...), nil

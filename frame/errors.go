@@ -56,3 +56,21 @@ var (
 	// ErrMessageTooBig: a message larger than the endpoint accepts (RFC 6455, Section 7.4.1, code 1009).
 	ErrMessageTooBig = ProtocolError{CloseMessageTooBig, "7.4.1", "message too big"}
 )
+
+// The rules above as error interface values, boxed once so that the checks
+// on the hot path return them without allocating.
+var (
+	errReservedOpcode         error = ErrReservedOpcode
+	errReservedBits           error = ErrReservedBits
+	errLengthMSBSet           error = ErrLengthMSBSet
+	errNonMinimalLength       error = ErrNonMinimalLength
+	errMaskRequired           error = ErrMaskRequired
+	errMaskUnexpected         error = ErrMaskUnexpected
+	errControlFragmented      error = ErrControlFragmented
+	errControlTooLong         error = ErrControlTooLong
+	errUnexpectedContinuation error = ErrUnexpectedContinuation
+	errExpectedContinuation   error = ErrExpectedContinuation
+	errCloseBodyOneByte       error = ErrCloseBodyOneByte
+	errCloseCodeInvalid       error = ErrCloseCodeInvalid
+	errBadCloseReason         error = ErrBadCloseReason
+)

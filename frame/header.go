@@ -31,6 +31,14 @@ const (
 	maxLen16    = 0xFFFF
 )
 
+// definedOpcodes has bit op set for each opcode RFC 6455, Section 5.2
+// defines (0x0, 0x1, 0x2, 0x8, 0x9, 0xA); controlBit marks control opcodes
+// (Section 5.5).
+const (
+	definedOpcodes = 1<<OpContinuation | 1<<OpText | 1<<OpBinary | 1<<OpClose | 1<<OpPing | 1<<OpPong
+	controlBit     = 0x8
+)
+
 // maxControlPayload is the longest control frame payload (RFC 6455, Section 5.5).
 const maxControlPayload = 125
 
@@ -83,17 +91,17 @@ func (h Header) Len() int {
 // for headers built in code, before they are sent.
 func (h Header) Check() error {
 	if h.Opcode.IsReserved() {
-		return ErrReservedOpcode
+		return errReservedOpcode
 	}
 	if h.PayloadLen < 0 {
-		return ErrLengthMSBSet
+		return errLengthMSBSet
 	}
 	if h.Opcode.IsControl() {
 		if !h.Fin {
-			return ErrControlFragmented
+			return errControlFragmented
 		}
 		if h.PayloadLen > maxControlPayload {
-			return ErrControlTooLong
+			return errControlTooLong
 		}
 	}
 	return nil
@@ -153,70 +161,73 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 		return Header{}, 0, ErrShortHeader
 	}
 	b0, b1 := b[0], b[1]
-	h.Fin = b0&finBit != 0
-	h.Rsv1 = b0&RSV1 != 0
-	h.Rsv2 = b0&RSV2 != 0
-	h.Rsv3 = b0&RSV3 != 0
-	h.Opcode = Opcode(b0 & opcodeBits)
-	h.Masked = b1&maskBit != 0
+	op := Opcode(b0 & opcodeBits)
 	len7 := b1 & len7Bits
 
 	// "If an unknown opcode is received, the receiving endpoint MUST _Fail
 	// the WebSocket Connection_." (Section 5.2)
-	if h.Opcode.IsReserved() {
-		return Header{}, 0, ErrReservedOpcode
+	if definedOpcodes>>op&1 == 0 {
+		return Header{}, 0, errReservedOpcode
 	}
-	if h.Opcode.IsControl() {
+	if op&controlBit != 0 {
 		// "All control frames MUST have a payload length of 125 bytes or less
 		// and MUST NOT be fragmented." (Section 5.5)
-		if !h.Fin {
-			return Header{}, 0, ErrControlFragmented
+		if b0&finBit == 0 {
+			return Header{}, 0, errControlFragmented
 		}
 		// A control frame can only use the 7-bit form: 126 and 127 announce
 		// a length of at least 126 (or a non-minimal one), both 1002.
 		if len7 > maxControlPayload {
-			return Header{}, 0, ErrControlTooLong
+			return Header{}, 0, errControlTooLong
 		}
 	}
 
 	n = 2
+	length := int64(len7)
 	switch len7 {
 	case len16Marker:
-		if len(b) < n+2 {
+		if len(b) < 4 {
 			return Header{}, 0, ErrShortHeader
 		}
-		v := binary.BigEndian.Uint16(b[n:])
+		v := binary.BigEndian.Uint16(b[2:4])
 		// "the minimal number of bytes MUST be used to encode the length"
 		// (Section 5.2)
 		if v <= maxLen7 {
-			return Header{}, 0, ErrNonMinimalLength
+			return Header{}, 0, errNonMinimalLength
 		}
-		h.PayloadLen = int64(v)
-		n += 2
+		length = int64(v)
+		n = 4
 	case len64Marker:
-		if len(b) < n+8 {
+		if len(b) < 10 {
 			return Header{}, 0, ErrShortHeader
 		}
-		v := binary.BigEndian.Uint64(b[n:])
+		v := binary.BigEndian.Uint64(b[2:10])
 		// "the most significant bit MUST be 0" (Section 5.2)
 		if v>>63 != 0 {
-			return Header{}, 0, ErrLengthMSBSet
+			return Header{}, 0, errLengthMSBSet
 		}
 		// "the minimal number of bytes MUST be used to encode the length"
 		// (Section 5.2)
 		if v <= maxLen16 {
-			return Header{}, 0, ErrNonMinimalLength
+			return Header{}, 0, errNonMinimalLength
 		}
-		h.PayloadLen = int64(v)
-		n += 8
-	default:
-		h.PayloadLen = int64(len7)
+		length = int64(v)
+		n = 10
+	}
+	h = Header{
+		Fin:        b0&finBit != 0,
+		Rsv1:       b0&RSV1 != 0,
+		Rsv2:       b0&RSV2 != 0,
+		Rsv3:       b0&RSV3 != 0,
+		Opcode:     op,
+		Masked:     b1&maskBit != 0,
+		PayloadLen: length,
 	}
 	if h.Masked {
 		if len(b) < n+4 {
 			return Header{}, 0, ErrShortHeader
 		}
-		copy(h.MaskKey[:], b[n:n+4])
+		h.MaskKey = [4]byte(b[n : n+4])
 		n += 4
 	}
 	return h, n, nil

@@ -28,11 +28,7 @@ func (op Opcode) IsData() bool { return op <= OpBinary }
 // IsReserved reports whether op is not one RFC 6455 defines: 0x3–0x7,
 // 0xB–0xF, or anything above four bits (RFC 6455, Section 5.2).
 func (op Opcode) IsReserved() bool {
-	switch op {
-	case OpContinuation, OpText, OpBinary, OpClose, OpPing, OpPong:
-		return false
-	}
-	return true
+	return op > opcodeBits || definedOpcodes>>op&1 == 0
 }
 
 // String returns the opcode's name as RFC 6455, Section 11.8 registers it in

@@ -30,16 +30,16 @@ func (s *Sequence) Next(h Header) error {
 	}
 	// "a client MUST mask all frames that it sends to the server" (Section 5.1)
 	if s.FromClient && !h.Masked {
-		return ErrMaskRequired
+		return errMaskRequired
 	}
 	// "A server MUST NOT mask any frames that it sends to the client." (Section 5.1)
 	if !s.FromClient && h.Masked {
-		return ErrMaskUnexpected
+		return errMaskUnexpected
 	}
 	// "MUST be 0 unless an extension is negotiated that defines meanings for
 	// non-zero values" (Section 5.2)
 	if h.RSV()&^s.AllowedRSV != 0 {
-		return ErrReservedBits
+		return errReservedBits
 	}
 	switch {
 	case h.Opcode.IsControl():
@@ -50,14 +50,14 @@ func (s *Sequence) Next(h Header) error {
 		// A continuation frame continues a message whose first frame had FIN
 		// clear (Section 5.4).
 		if !s.inMessage {
-			return ErrUnexpectedContinuation
+			return errUnexpectedContinuation
 		}
 		s.inMessage = !h.Fin
 	default:
 		// "The fragments of one message MUST NOT be interleaved between the
 		// fragments of another message" (Section 5.4)
 		if s.inMessage {
-			return ErrExpectedContinuation
+			return errExpectedContinuation
 		}
 		s.msgOp = h.Opcode
 		s.inMessage = !h.Fin

@@ -1,0 +1,202 @@
+package conn
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/rfc6455/ws/handshake"
+)
+
+// DialOptions configures Dial. The zero value, and nil, dial directly or
+// through the proxy named by the environment, with crypto/tls defaults for
+// wss://, offering no subprotocol, bounded by DefaultHandshakeTimeout.
+type DialOptions struct {
+	// Options configures the Endpoint. Its Rand is also the source of the
+	// Sec-WebSocket-Key nonce. Its Subprotocol is ignored: Dial sets it to
+	// what the server chose.
+	Options
+	// Subprotocols are offered to the server, in preference order
+	// (RFC 6455, Section 1.9); Endpoint.Subprotocol reports its choice.
+	Subprotocols []string
+	// Header holds extra request header fields: Origin, Authorization,
+	// Cookie, User-Agent... (Host replaces the Host header). The fields the
+	// handshake sets itself are refused.
+	Header http.Header
+	// TLSConfig configures TLS for wss:// URLs (and https:// proxies). Nil
+	// means crypto/tls defaults. Dial uses a copy: ServerName defaults to
+	// the URL's host, and NextProtos is cleared (a WebSocket needs
+	// HTTP/1.1; RFC 8441 over HTTP/2 is not supported).
+	TLSConfig *tls.Config
+	// NetDialer dials the TCP connection. Nil means a zero net.Dialer.
+	NetDialer *net.Dialer
+	// Proxy returns the HTTP proxy for a request, as http.Transport.Proxy
+	// does; the request it is given has an http:// URL for ws:// and an
+	// https:// URL for wss://, so http.ProxyFromEnvironment picks HTTP_PROXY
+	// or HTTPS_PROXY. Nil means http.ProxyFromEnvironment, which ignores
+	// requests to localhost and loopback addresses. A nil URL means no
+	// proxy: set Proxy to a function returning nil, nil to dial directly
+	// whatever the environment says. See Dial for how proxies are used.
+	Proxy func(*http.Request) (*url.URL, error)
+	// HandshakeTimeout bounds the whole of Dial: TCP, proxy, TLS and the
+	// opening handshake, on top of the context's own deadline. 0 means
+	// DefaultHandshakeTimeout; a negative value means the context alone.
+	HandshakeTimeout time.Duration
+}
+
+// Dial opens a WebSocket connection to a ws:// or wss:// URL (RFC 6455,
+// Section 4.1) and returns the client Endpoint and the server's response.
+//
+// It dials TCP (through opts.NetDialer), or through an HTTP proxy with a
+// CONNECT tunnel (RFC 9110, Section 9.3.6) for both ws:// and wss://,
+// sending Proxy-Authorization: Basic when the proxy URL has a user; then
+// runs TLS for wss://; then sends the handshake request and checks the
+// response with handshake.CheckResponse. Every step is bounded by ctx and
+// opts.HandshakeTimeout; when the bound expires, the error wraps the
+// context's error (context.DeadlineExceeded).
+//
+// If the server does not complete the handshake, Dial returns a nil
+// Endpoint, the response (its Body replaced by a reader over the first
+// handshake.MaxErrorBody bytes the server sent, so it stays readable after
+// the connection is closed) and an error wrapping a
+// *handshake.ResponseError that says what was wrong: a 401, or a 200 from
+// a misconfigured server or proxy, can be inspected. A proxy that refuses
+// the CONNECT is reported the same way with the proxy's response. Bytes the
+// server sent right behind its 101 are handed to the Endpoint, never lost.
+// opts may be nil.
+func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *http.Response, error) {
+	if opts == nil {
+		opts = &DialOptions{}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	timeout := opts.HandshakeTimeout
+	if timeout == 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	copts := &handshake.ClientOptions{Subprotocols: opts.Subprotocols, Header: opts.Header, Rand: opts.Rand}
+	req, key, err := handshake.NewRequest(ctx, rawURL, copts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("conn: dial: %w", err)
+	}
+	fail := func(err error) error {
+		ctxErr := ctx.Err()
+		if ctxErr == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			// The connection's deadline is the context's: it may fire a
+			// moment before the context's timer does.
+			ctxErr = context.DeadlineExceeded
+		}
+		if ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w (%w)", ctxErr, err)
+		}
+		return fmt.Errorf("conn: dial %s: %w", req.URL.Redacted(), err)
+	}
+
+	secure := req.URL.Scheme == "wss"
+	addr := dialAddr(req.URL)
+	proxyURL, err := proxyFor(req, opts.Proxy)
+	if err != nil {
+		return nil, nil, fail(err)
+	}
+	nc, proxyResp, err := dialTunnel(ctx, opts, proxyURL, addr)
+	if err != nil {
+		return nil, proxyResp, fail(err)
+	}
+	// Bound the handshake I/O by ctx: its deadline now, and an interruption
+	// if it is canceled before.
+	if dl, ok := ctx.Deadline(); ok {
+		nc.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	ep, resp, err := handshakeOver(ctx, nc, req, key, copts, secure, opts)
+	if !stop() && err == nil {
+		err = ctx.Err() // the interruption may have hit the connection
+		ep = nil
+	}
+	if err != nil {
+		nc.Close()
+		return nil, resp, fail(err)
+	}
+	return ep, resp, nil
+}
+
+// handshakeOver runs TLS (for wss://) and the opening handshake over nc.
+func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key string, copts *handshake.ClientOptions, secure bool, opts *DialOptions) (*Endpoint, *http.Response, error) {
+	c := nc
+	if secure {
+		tc := tls.Client(nc, tlsConfigFor(opts.TLSConfig, req.URL.Hostname()))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, nil, fmt.Errorf("tls: %w", err)
+		}
+		c = tc
+	}
+	// req.Write buffers the request and sends it in one write.
+	if err := req.Write(c); err != nil {
+		return nil, nil, err
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read handshake response: %w", err)
+	}
+	protocol, _, err := handshake.CheckResponse(resp, key, copts)
+	if err != nil {
+		return nil, resp, err
+	}
+	// RFC 6455, Section 4.1: once the 101 is read, the connection carries
+	// frames. Whatever the server sent behind it is already in br.
+	var buffered []byte
+	if n := br.Buffered(); n > 0 {
+		buffered, _ = br.Peek(n)
+	}
+	if err := c.SetDeadline(time.Time{}); err != nil {
+		return nil, resp, err
+	}
+	o := opts.Options
+	o.Subprotocol = protocol
+	return NewEndpoint(c, buffered, Client, &o), resp, nil
+}
+
+// dialAddr returns the host:port to connect to for a ws:// or wss:// URL.
+func dialAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		// RFC 6455, Section 3: "The port component is OPTIONAL; the default
+		// for "ws" is port 80, while the default for "wss" is port 443."
+		port = "80"
+		if u.Scheme == "wss" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// tlsConfigFor returns the TLS configuration for a wss:// connection to host.
+func tlsConfigFor(base *tls.Config, host string) *tls.Config {
+	var cfg *tls.Config
+	if base != nil {
+		cfg = base.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	// The opening handshake is HTTP/1.1 (RFC 6455, Section 4.1): do not let
+	// ALPN pick h2.
+	cfg.NextProtos = nil
+	return cfg
+}

@@ -20,6 +20,13 @@ const testKey = "dGhlIHNhbXBsZSBub25jZQ=="
 // 101 response.
 func rawDial(t testing.TB, srv *httptest.Server, extra string) (net.Conn, *bufio.Reader) {
 	t.Helper()
+	c, br, _ := rawDialHeader(t, srv, "", extra)
+	return c, br
+}
+
+// rawDialHeader is rawDial with extra header lines ("Name: value\r\n").
+func rawDialHeader(t testing.TB, srv *httptest.Server, header, extra string) (net.Conn, *bufio.Reader, *http.Response) {
+	t.Helper()
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +35,7 @@ func rawDial(t testing.TB, srv *httptest.Server, extra string) (net.Conn, *bufio
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	req := "GET / HTTP/1.1\r\nHost: " + srv.Listener.Addr().String() + "\r\n" +
 		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + testKey + "\r\n" +
-		"Sec-WebSocket-Version: 13\r\n\r\n" + extra
+		"Sec-WebSocket-Version: 13\r\n" + header + "\r\n" + extra
 	if _, err := io.WriteString(c, req); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +50,7 @@ func rawDial(t testing.TB, srv *httptest.Server, extra string) (net.Conn, *bufio
 	if got, want := resp.Header.Get("Sec-WebSocket-Accept"), handshake.AcceptKey(testKey); got != want {
 		t.Fatalf("Sec-WebSocket-Accept %q, want %q", got, want)
 	}
-	return c, br
+	return c, br, resp
 }
 
 // dialEndpoint returns a client Endpoint connected to srv.

@@ -6,7 +6,7 @@ import "io"
 // then that frame's payload with Read, unmasked. It applies the single-frame
 // rules of ParseHeader; feed the headers to a Sequence for the rest.
 //
-// Reader reads the header in at most three reads of the exact sizes needed
+// Reader reads the header in two reads of the exact sizes needed
 // and the payload straight into the caller's buffer, so it never reads past
 // the current frame; wrap an unbuffered connection in a bufio.Reader. The
 // zero Reader is not usable; use NewReader. A Reader is not safe for

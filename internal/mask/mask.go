@@ -1,17 +1,3 @@
-// Package mask implements the XOR masking of RFC 6455, Section 5.3, fast.
-//
-// Every frame a client sends is masked: octet i of the payload is XORed with
-// octet i mod 4 of a 32-bit masking key. Unmasking is the same operation. XOR
-// applies it in place and can resume at any offset, so a payload may be
-// (un)masked in pieces as it arrives.
-//
-// A plain word-at-a-time Go loop runs at about a tenth of copy() speed. XOR
-// instead builds, once per call, a block of the key repeated (rotated to the
-// starting offset) and hands the payload to crypto/subtle.XORBytes, which the
-// standard library vectorizes. No assembly of our own. XORBytewise is the
-// obvious byte loop, kept as the reference XOR is tested against.
-//
-// Spec: https://www.rfc-editor.org/rfc/rfc6455 (Section 5.3).
 package mask
 
 import (

@@ -1,7 +1,3 @@
-// Package wstest holds helpers for this module's tests: the loader of the
-// annotated hex fixtures in testdata/frames (format: STYLE.md, section 5.2).
-// It imports no package of this module, so any package's tests may use it,
-// and it is imported only from _test.go files.
 package wstest
 
 import (

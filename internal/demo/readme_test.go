@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
 )
@@ -92,6 +94,17 @@ func (ws *rawWS) write(t *testing.T, op frame.Opcode, p []byte) {
 	}
 }
 
+// countingReader yields next, next+1, next+2, ...
+type countingReader struct{ next byte }
+
+func (cr *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = cr.next
+		cr.next++
+	}
+	return len(p), nil
+}
+
 // syncBuffer is a bytes.Buffer safe for concurrent use.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -130,17 +143,32 @@ func TestREADME(t *testing.T) {
 	}
 	io.ReadAll(resp.Body)
 
-	// Steps 2 to 6: the WebSocket.
-	ws := dialRawWS(t, addr, "/?tab=readme")
-	if op, p := ws.read(t); op != frame.OpText || string(p) != Greeting {
-		t.Fatalf("first message = %v %q, want the greeting", op, p)
+	// Steps 2 to 6: the WebSocket, with this library's client, pinned: the
+	// Host header says localhost:8000 whatever port the test got, and the
+	// random source gives the nonce of RFC 6455, Section 1.3 ("the sample
+	// nonce"), then masking keys 37 38 39 3a, 3b 3c 3d 3e, ...
+	opts := &conn.DialOptions{
+		Header: http.Header{"Host": {"localhost:8000"}, "User-Agent": {"readme-walkthrough"}},
+		Proxy:  func(*http.Request) (*url.URL, error) { return nil, nil },
 	}
-	ws.write(t, frame.OpText, []byte(ClientMessage))
+	opts.Rand = io.MultiReader(strings.NewReader("the sample nonce"), &countingReader{next: 0x37})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ep, _, err := conn.Dial(ctx, "ws://"+addr+"/?tab=readme", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close(frame.CloseNormal, "")
+	ep.SetDeadline(time.Now().Add(10 * time.Second))
+	if op, p, err := ep.ReadMessage(nil); err != nil || op != frame.OpText || string(p) != Greeting {
+		t.Fatalf("first message = %v %q %v, want the greeting", op, p, err)
+	}
+	if err := ep.WriteMessage(frame.OpText, []byte(ClientMessage)); err != nil {
+		t.Fatal(err)
+	}
 	lr.waitFor(t, "message event")
-	body, _ := frame.AppendClosePayload(nil, frame.ClosePayload{Code: frame.CloseGoingAway})
-	ws.write(t, frame.OpClose, body)
-	if op, _ := ws.read(t); op != frame.OpClose {
-		t.Fatalf("after the client's close got %v, want a close frame", op)
+	if err := ep.Close(frame.CloseGoingAway, ""); err != nil {
+		t.Fatal(err)
 	}
 	lr.waitFor(t, "closed with code")
 	time.Sleep(50 * time.Millisecond) // let the tracer see the last bytes
@@ -200,8 +228,8 @@ func renderREADME(plainReq, plainResp string, items, logs []string) string {
 	p("its close code (1001, going away). `go run ./cmd/wsdemo -trace` prints every connection's bytes.\n\n")
 	p("Below, what crosses the wire at each step of the article, recorded by the demo server's socket in a\n")
 	p("real run (`go test ./internal/demo -run TestREADME -update` regenerates it; the test fails when it\n")
-	p("drifts). The client is built from `handshake.NewRequest` and `frame.Writer` with a pinned key and\n")
-	p("masking keys, so the bytes are the same every run; a browser sends more headers (the page shows them).\n\n")
+	p("drifts). The client is this library's `conn.Dial` with its random source pinned (the key and the masking\n")
+	p("keys), so the bytes are the same every run; a browser sends more headers (the page shows its own).\n\n")
 
 	p("**1. Plain HTTP.** The article's first server answers every request with \"I am connected\"; the demo\n")
 	p("does so on `/connected` (and serves the page on `/`). The connection could now close: HTTP is done.\n\n")

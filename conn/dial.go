@@ -87,7 +87,8 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	copts := &handshake.ClientOptions{Subprotocols: opts.Subprotocols, Header: opts.Header, Rand: opts.Rand}
+	copts := &handshake.ClientOptions{Subprotocols: opts.Subprotocols, Header: opts.Header, Rand: opts.Rand,
+		Extensions: deflateOffer(&opts.Compression)} // RFC 7692, conn/deflate.go
 	req, key, err := handshake.NewRequest(ctx, rawURL, copts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("conn: dial: %w", err)
@@ -152,7 +153,11 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("read handshake response: %w", err)
 	}
-	protocol, _, err := handshake.CheckResponse(resp, key, copts)
+	protocol, exts, err := handshake.CheckResponse(resp, key, copts)
+	if err != nil {
+		return nil, resp, err
+	}
+	deflateParams, err := checkDeflate(exts, &opts.Compression) // RFC 7692, conn/deflate.go
 	if err != nil {
 		return nil, resp, err
 	}
@@ -167,6 +172,7 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	}
 	o := opts.Options
 	o.Subprotocol = protocol
+	o.Compression.Negotiated = deflateParams
 	return NewEndpoint(c, buffered, Client, &o), resp, nil
 }
 

@@ -38,7 +38,7 @@ func frameErrTyped(err error) bool {
 	return errors.As(err, &pe) || errors.Is(err, frame.ErrShortHeader)
 }
 
-// FuzzParseHeader: Property: ParseHeader never panics and never reads past
+// FuzzParseHeader: Property: ParseHeader (and Fields) never panics and never reads past
 // its input (it sees a slice whose capacity ends at its length); every
 // error is a ProtocolError or ErrShortHeader and consumes nothing; an
 // accepted header uses n bytes, depends only on them, re-encodes to them
@@ -55,6 +55,14 @@ func FuzzParseHeader(f *testing.F) {
 	f.Add([]byte{0x02, 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		data = data[:len(data):len(data)]
+		// Fields labels any bytes: contiguous, in bounds, never panics.
+		end := 0
+		for _, fl := range frame.Fields(data) {
+			if fl.Off != end || fl.End <= fl.Off || fl.End > len(data) {
+				t.Fatalf("Fields(% x): field [%d:%d] after %d", data, fl.Off, fl.End, end)
+			}
+			end = fl.End
+		}
 		h, n, err := frame.ParseHeader(data)
 		if err != nil {
 			if !frameErrTyped(err) {

@@ -48,3 +48,15 @@ func TestParseFixtureErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPipe(t *testing.T) {
+	t.Parallel()
+	c, s := Pipe(t)
+	go func() {
+		c.Write([]byte("ping"))
+	}()
+	buf := make([]byte, 4)
+	if _, err := s.Read(buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("Read = %q, %v", buf, err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -29,10 +28,6 @@ func TestUpdatesExactlyOnce(t *testing.T) {
 	r := testRunner(t, Config{Rate: 200, PollInterval: 7 * time.Millisecond, Size: 10})
 	for _, mode := range UpdateModes {
 		s, err := r.updatesCell(context.Background(), mode, clients, n)
-		if errors.Is(err, errNoWebSocket) {
-			t.Logf("%s: %v", mode, err)
-			continue
-		}
 		if err != nil {
 			t.Fatalf("%s: %v", mode, err)
 		}
@@ -73,9 +68,6 @@ func TestRunEndToEnd(t *testing.T) {
 	var lines int
 	cfg.Progress = func(string) { lines++ }
 	rep, err := Run(context.Background(), cfg)
-	if errors.Is(err, errNoWebSocket) {
-		t.Skip(err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,3 @@
-//go:build wsconn
-
 package bench
 
 import (

@@ -322,3 +322,49 @@ func TestFixtureComments(t *testing.T) {
 		}
 	}
 }
+
+// TestFixtureSequences plays multi-frame cases: fixture names in order, as
+// one connection, and the message the receiver must assemble (Section 5.4).
+func TestFixtureSequences(t *testing.T) {
+	t.Parallel()
+	all := loadFixtures(t)
+	tests := []struct {
+		name    string
+		frames  []string
+		message string // data payloads concatenated
+		wantErr error
+	}{
+		{"5.7 Hel + lo", []string{"5.7_fragment_hel", "5.7_fragment_lo"}, "Hello", nil},
+		{"ping between fragments (5.4)", []string{"5.7_fragment_hel", "5.7_unmasked_ping", "5.7_fragment_lo"}, "Hello", nil},
+		{"code point split across frames (8.1)", []string{"8.1_text_fragment_split_code_point", "8.1_text_split_code_point_end"}, "caf\u00e9!", nil},
+		{"two whole messages", []string{"5.7_unmasked_text_hello", "5.6_empty_text", "5.6_text_utf8"}, "Hello\u03ba\u03cc\u03c3\u03bc\u03b5", nil},
+		{"new message inside a fragmented one (5.4)", []string{"5.7_fragment_hel", "5.7_unmasked_text_hello"}, "Hel", ErrExpectedContinuation},
+		{"continuation after a whole message (5.4)", []string{"5.7_unmasked_text_hello", "5.7_fragment_lo"}, "Hello", ErrUnexpectedContinuation},
+		{"message ending inside a code point (8.1)", []string{"8.1_text_fragment_split_code_point", "5.7_fragment_lo"}, "caf\xc3lo", ErrInvalidUTF8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var chain []*wstest.Fixture
+			for _, name := range tt.frames {
+				f := all[name]
+				if f == nil {
+					t.Fatalf("no fixture %s", name)
+				}
+				chain = append(chain, f)
+			}
+			frames, err := receive(t, chain)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("receive(%v) err = %v, want %v", tt.frames, err, tt.wantErr)
+			}
+			var msg []byte
+			for _, d := range frames {
+				if !d.h.Opcode.IsControl() {
+					msg = append(msg, d.payload...)
+				}
+			}
+			if string(msg) != tt.message {
+				t.Fatalf("receive(%v) data = %q, want %q", tt.frames, msg, tt.message)
+			}
+		})
+	}
+}

@@ -2,10 +2,12 @@ package conn
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -49,6 +51,13 @@ type DialOptions struct {
 	// opening handshake, on top of the context's own deadline. 0 means
 	// DefaultHandshakeTimeout; a negative value means the context alone.
 	HandshakeTimeout time.Duration
+	// WrapConn, if set, is called once the opening handshake has succeeded
+	// with the connection (TLS included) and returns the net.Conn the
+	// Endpoint will use, for tracing or counting the frame bytes: cmd/wscat
+	// -frames decodes every frame with it. Bytes the server sent behind its
+	// 101 are read through the wrapper too, so it sees every frame from the
+	// first.
+	WrapConn func(net.Conn) net.Conn
 }
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL (RFC 6455,
@@ -169,6 +178,13 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	}
 	if err := c.SetDeadline(time.Time{}); err != nil {
 		return nil, resp, err
+	}
+	if opts.WrapConn != nil {
+		if len(buffered) > 0 {
+			c = &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), c)}
+			buffered = nil
+		}
+		c = opts.WrapConn(c)
 	}
 	o := opts.Options
 	o.Subprotocol = protocol

@@ -341,3 +341,42 @@ func TestDialProxyFuncSeesHTTPScheme(t *testing.T) {
 		t.Errorf("Dial through a socks5 proxy: err = %v, want unsupported", err)
 	}
 }
+
+// countConn counts the bytes read through it.
+type countConn struct {
+	net.Conn
+	n int
+}
+
+func (c *countConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n += n
+	return n, err
+}
+
+// WrapConn sees every frame byte, including those that came with the 101.
+func TestDialWrapConn(t *testing.T) {
+	t.Parallel()
+	u := dtRawServer(t, func(c net.Conn, r *http.Request) {
+		io.WriteString(c, accept101(r, "")+"\x81\x05Hello")
+		c.Read(make([]byte, 64))
+	})
+	var cc *countConn
+	opts := &conn.DialOptions{Proxy: noProxy, WrapConn: func(c net.Conn) net.Conn {
+		cc = &countConn{Conn: c}
+		return cc
+	}}
+	ep, _, err := conn.Dial(dtCtx(t), u, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close(frame.CloseNormal, "")
+	ep.SetReadDeadline(time.Now().Add(5 * time.Second))
+	op, p, err := ep.ReadMessage(nil)
+	if err != nil || op != frame.OpText || string(p) != "Hello" {
+		t.Fatalf("first message = %v %q %v, want text Hello", op, p, err)
+	}
+	if cc == nil || cc.n < 7 {
+		t.Errorf("the wrapper read %v bytes, want the 7 of the frame", cc)
+	}
+}

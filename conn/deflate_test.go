@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -19,45 +18,18 @@ import (
 	"github.com/rfc6455/ws/internal/deflate"
 )
 
-// dialCompressed opens a client Endpoint to srv offering permessage-deflate
-// with c, through the handshake package as Dial does.
+// dialCompressed opens a client Endpoint to srv with Dial, offering
+// permessage-deflate with c.
 func dialCompressed(t testing.TB, srv *httptest.Server, c Compression) *Endpoint {
 	t.Helper()
-	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ep, _, err := Dial(ctx, "ws://"+srv.Listener.Addr().String()+"/", &DialOptions{Options: Options{ReadLimit: 4 << 20, Compression: c}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	copts := &handshake.ClientOptions{Extensions: deflateOffer(&c)}
-	req, key, err := handshake.NewRequest(context.Background(), "ws://"+srv.Listener.Addr().String()+"/", copts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := req.Write(nc); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(nc)
-	resp, err := http.ReadResponse(br, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, exts, err := handshake.CheckResponse(resp, key, copts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agreed, err := checkDeflate(exts, &c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc.SetDeadline(time.Time{})
-	var buffered []byte
-	if n := br.Buffered(); n > 0 {
-		buffered, _ = br.Peek(n)
-	}
-	opts := &Options{ReadLimit: 4 << 20, Compression: c}
-	opts.Compression.Negotiated = agreed
-	return NewEndpoint(nc, buffered, Client, opts)
+	t.Cleanup(func() { ep.Close(frame.CloseNormal, "") })
+	return ep
 }
 
 // wsText returns n bytes of valid UTF-8 text that compresses like JSON.
@@ -115,6 +87,10 @@ func TestDeflateEcho(t *testing.T) {
 			defer ep.Close(frame.CloseNormal, "")
 			if !ep.Compressed() {
 				t.Fatal("permessage-deflate not negotiated")
+			}
+			// The client compresses with the agreed window and takeover.
+			if w := ep.dfl.w; w.WindowBits() != cfg.want.ClientMaxWindowBits || w.ContextTakeover() == cfg.want.ClientNoContextTakeover {
+				t.Errorf("client compressor: %d bits, takeover %v; want %+v", w.WindowBits(), w.ContextTakeover(), cfg.want)
 			}
 			for _, n := range sizes {
 				for _, op := range []frame.Opcode{frame.OpText, frame.OpBinary} {

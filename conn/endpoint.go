@@ -172,6 +172,7 @@ type Endpoint struct {
 	wdl       time.Time
 	userWD    time.Time
 	whdr      [frame.MaxHeaderLen]byte
+	wkey      [4]byte // the current client masking key
 	wbufs     [2][]byte
 	nb        net.Buffers
 	mw        messageWriter
@@ -281,14 +282,14 @@ func (ep *Endpoint) SetWriteDeadline(t time.Time) error {
 	return ep.c.SetWriteDeadline(t)
 }
 
-// randKey fills a masking key (RFC 6455, Section 5.3: "derived from a
-// strong source of entropy").
-func (ep *Endpoint) randKey(k *[4]byte) error {
+// randKey draws the next masking key into ep.wkey (RFC 6455, Section
+// 5.3: "derived from a strong source of entropy"). wmu held.
+func (ep *Endpoint) randKey() error {
 	if ep.set.rand == nil {
 		// crypto/rand.Read never fails and does not allocate (Go 1.24+).
-		rand.Read(k[:])
+		rand.Read(ep.wkey[:])
 		return nil
 	}
-	_, err := io.ReadFull(ep.set.rand, k[:])
+	_, err := io.ReadFull(ep.set.rand, ep.wkey[:])
 	return err
 }

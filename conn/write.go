@@ -43,24 +43,25 @@ func (ep *Endpoint) setWriteDeadline() error {
 }
 
 // prepare checks the write side and completes h for sending. wmu held.
-func (ep *Endpoint) prepare(h *frame.Header, n int) error {
+func (ep *Endpoint) prepare(h frame.Header, n int) (frame.Header, error) {
 	if ep.werr != nil {
-		return ep.werr
+		return h, ep.werr
 	}
 	if err := ep.setWriteDeadline(); err != nil {
-		return ep.writeFailed(err)
+		return h, ep.writeFailed(err)
 	}
 	h.PayloadLen = int64(n)
 	// RFC 6455, Section 5.3: "The masking key needs to be unpredictable",
 	// a fresh one for every frame a client sends.
 	if ep.role == Client {
 		h.Masked = true
-		if err := ep.randKey(&h.MaskKey); err != nil {
+		if err := ep.randKey(); err != nil {
 			ep.werr = err
-			return err
+			return h, err
 		}
+		h.MaskKey = ep.wkey
 	}
-	return nil
+	return h, nil
 }
 
 // writeFailed makes a write error sticky and closes the connection: a
@@ -74,7 +75,8 @@ func (ep *Endpoint) writeFailed(err error) error {
 // writeFrameLocked sends one frame with payload p, which it does not
 // modify. wmu held.
 func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
-	if err := ep.prepare(&h, len(p)); err != nil {
+	h, err := ep.prepare(h, len(p))
+	if err != nil {
 		return err
 	}
 	if len(p) > copyMax && !h.Masked {
@@ -117,7 +119,8 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 // in a pooled buffer we own: the header goes just before it and a client
 // masks in place, so one write and no copy. wmu held.
 func (ep *Endpoint) writeOwnedLocked(h frame.Header, buf []byte, n int) error {
-	if err := ep.prepare(&h, n); err != nil {
+	h, err := ep.prepare(h, n)
+	if err != nil {
 		return err
 	}
 	hdr := frame.AppendHeader(ep.whdr[:0], h)

@@ -1,0 +1,191 @@
+package conn
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// benchSizes are the message sizes of issue 4's targets.
+var benchSizes = []int{16, 1 << 10, 64 << 10, 1 << 20}
+
+// BenchmarkEcho measures a round trip over loopback TCP: the client sends
+// a message, the server echoes it, the client reads it back. "tcp" is the
+// same exchange with no WebSocket framing at all, the upper limit; "ws"
+// uses WriteMessage and ReadMessage into reused buffers on both ends;
+// "stream" uses NextWriter and NextReader. allocs/op covers both ends.
+func BenchmarkEcho(b *testing.B) {
+	for _, n := range benchSizes {
+		msg := bytes.Repeat([]byte("a"), n)
+		b.Run("tcp/"+strconv.Itoa(n), func(b *testing.B) {
+			sc, cc := tcpPair(b)
+			go func() {
+				buf := make([]byte, n)
+				for {
+					if _, err := io.ReadFull(sc, buf); err != nil {
+						return
+					}
+					if _, err := sc.Write(buf); err != nil {
+						return
+					}
+				}
+			}()
+			buf := make([]byte, n)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := cc.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(cc, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("ws/"+strconv.Itoa(n), func(b *testing.B) {
+			server, client := benchPair(b)
+			go echoLoop(server)
+			var buf []byte
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := client.WriteMessage(frame.OpBinary, msg); err != nil {
+					b.Fatal(err)
+				}
+				var err error
+				if _, buf, err = client.ReadMessage(buf); err != nil || len(buf) != n {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("stream/"+strconv.Itoa(n), func(b *testing.B) {
+			server, client := benchPair(b)
+			go func() {
+				buf := make([]byte, 32<<10)
+				for {
+					op, r, err := server.NextReader()
+					if err != nil {
+						return
+					}
+					w, _ := server.NextWriter(op)
+					for {
+						k, err := r.Read(buf)
+						w.Write(buf[:k])
+						if err == io.EOF {
+							break
+						}
+						if err != nil {
+							return
+						}
+					}
+					w.Close()
+				}
+			}()
+			buf := make([]byte, 32<<10)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				w, _ := client.NextWriter(frame.OpBinary)
+				w.Write(msg)
+				w.Close()
+				_, r, err := client.NextReader()
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := 0
+				for {
+					k, err := r.Read(buf)
+					got += k
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				if got != n {
+					b.Fatalf("got %d bytes", got)
+				}
+			}
+		})
+	}
+}
+
+func benchPair(b *testing.B) (server, client *Endpoint) {
+	sc, cc := tcpPair(b)
+	server = NewEndpoint(sc, nil, Server, &Options{ReadLimit: -1})
+	client = NewEndpoint(cc, nil, Client, &Options{ReadLimit: -1})
+	b.Cleanup(func() { client.c.Close() })
+	return server, client
+}
+
+// BenchmarkReadMessage reads pre-encoded client frames from memory: the
+// read path alone (parse, unmask, UTF-8 for text), 0 allocs/op.
+func BenchmarkReadMessage(b *testing.B) {
+	for _, n := range benchSizes {
+		for _, op := range []frame.Opcode{frame.OpBinary, frame.OpText} {
+			f := clientFrame(0x80|byte(op), bytes.Repeat([]byte("a"), n))
+			b.Run(op.String()+"/"+strconv.Itoa(n), func(b *testing.B) {
+				r := &loopConn{frame: f}
+				ep := NewEndpoint(r, nil, Server, &Options{ReadLimit: -1})
+				var buf []byte
+				b.SetBytes(int64(n))
+				b.ReportAllocs()
+				for b.Loop() {
+					var err error
+					if _, buf, err = ep.ReadMessage(buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkWriteMessage writes to a connection that discards: the write
+// path alone (header, masking for a client, one write), 0 allocs/op.
+func BenchmarkWriteMessage(b *testing.B) {
+	for _, n := range benchSizes {
+		for _, role := range []Role{Server, Client} {
+			msg := bytes.Repeat([]byte("a"), n)
+			b.Run(role.String()+"/"+strconv.Itoa(n), func(b *testing.B) {
+				ep := NewEndpoint(&loopConn{}, nil, role, nil)
+				b.SetBytes(int64(n))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := ep.WriteMessage(frame.OpBinary, msg); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// loopConn is a net.Conn whose reads return frame over and over (or
+// block forever if frame is empty) and whose writes are discarded.
+type loopConn struct {
+	frame []byte
+	off   int
+}
+
+func (c *loopConn) Read(p []byte) (int, error) {
+	if len(c.frame) == 0 {
+		select {} // an idle peer
+	}
+	n := copy(p, c.frame[c.off:])
+	c.off = (c.off + n) % len(c.frame)
+	return n, nil
+}
+func (c *loopConn) Write(p []byte) (int, error)      { return len(p), nil }
+func (c *loopConn) Close() error                     { return nil }
+func (c *loopConn) LocalAddr() net.Addr              { return nil }
+func (c *loopConn) RemoteAddr() net.Addr             { return nil }
+func (c *loopConn) SetDeadline(time.Time) error      { return nil }
+func (c *loopConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *loopConn) SetReadDeadline(time.Time) error  { return nil }

@@ -37,6 +37,10 @@ type OrderStats struct {
 	Millis    int64 `json:"ms"`        // from the first request to delivery (or to now)
 }
 
+// maxOrders bounds the orders kept in memory (orders are forgotten after an
+// hour); past it new orders are never ready.
+const maxOrders = 10000
+
 // An order is being cooked from its first request. Its fields are guarded by
 // the Server's mutex.
 type order struct {
@@ -64,6 +68,10 @@ func (s *Server) order(r *http.Request, m Mode) (OrderKey, <-chan struct{}) {
 	s.mu.Lock()
 	o := s.orders[k]
 	placed := o == nil
+	if placed && len(s.orders) >= maxOrders {
+		s.mu.Unlock()
+		return k, nil // a nil channel is never ready: the answer stays NotReady
+	}
 	if placed {
 		now := time.Now()
 		for ok, old := range s.orders { // forget orders of the last hour

@@ -22,6 +22,9 @@ type event struct {
 // connects late (the page opens it at the same time as everything else).
 const maxEvents = 500
 
+// maxTabs bounds the tabs kept in memory.
+const maxTabs = 10000
+
 // A tab is one page load, named by the random id the page puts in its URLs.
 type tab struct {
 	events [][]byte
@@ -80,7 +83,9 @@ func (s *Server) tabLocked(id string) *tab {
 			}
 		}
 		t = &tab{subs: make(map[int]chan []byte), seen: now}
-		s.tabs[id] = t
+		if len(s.tabs) < maxTabs { // past it, a tab's events are not kept
+			s.tabs[id] = t
+		}
 	}
 	return t
 }

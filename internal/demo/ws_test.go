@@ -15,6 +15,7 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
 )
 
 // dial opens a WebSocket to the demo server with this library's client.
@@ -219,4 +220,74 @@ func TestBadUpgrade(t *testing.T) {
 		t.Errorf("status %d, want 400 (no Sec-WebSocket-Key, RFC 6455, Section 4.2.1)", resp.StatusCode)
 	}
 	lr.waitFor(t, "upgrade refused")
+}
+
+// rawWS is a WebSocket client built from the handshake and frame packages
+// alone, so that everything it sends is pinned: the Host header, the
+// Sec-WebSocket-Key and the masking keys come from the test.
+type rawWS struct {
+	c   *countConn
+	br  *bufio.Reader
+	fr  *frame.Reader
+	fw  *frame.Writer
+	key byte // next masking key is {key, key+1, key+2, key+3}
+}
+
+// dialRawWS connects to addr and opens a WebSocket as if to
+// ws://localhost:8000 + target.
+func dialRawWS(t *testing.T, addr, target string) *rawWS {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	cc := &countConn{Conn: c}
+	// Pinned key: the nonce of RFC 6455, Section 1.3, "the sample nonce".
+	opts := &handshake.ClientOptions{
+		Rand:   strings.NewReader("the sample nonce"),
+		Header: http.Header{"User-Agent": {"readme-walkthrough"}},
+	}
+	req, key, err := handshake.NewRequest(context.Background(), "ws://localhost:8000"+target, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := req.Write(cc); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(cc)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := handshake.CheckResponse(resp, key, opts); err != nil {
+		t.Fatal(err)
+	}
+	return &rawWS{c: cc, br: br, fr: frame.NewReader(br), fw: frame.NewWriter(cc), key: 0x37}
+}
+
+// read returns the next frame's opcode and payload.
+func (ws *rawWS) read(t *testing.T) (frame.Opcode, []byte) {
+	t.Helper()
+	h, err := ws.fr.ReadHeader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := io.ReadAll(ws.fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Opcode, p
+}
+
+// write sends one masked frame (RFC 6455, Section 5.3).
+func (ws *rawWS) write(t *testing.T, op frame.Opcode, p []byte) {
+	t.Helper()
+	k := ws.key
+	ws.key += 4
+	h := frame.Header{Fin: true, Opcode: op, Masked: true, MaskKey: [4]byte{k, k + 1, k + 2, k + 3}}
+	if err := ws.fw.WriteFrame(h, p); err != nil {
+		t.Fatal(err)
+	}
 }

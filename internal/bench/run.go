@@ -75,7 +75,7 @@ func DefaultConfig() Config {
 		PollInterval: 50 * time.Millisecond,
 		Size:         64,
 		PerConn:      []int{1, 10, 50, 500, 1000, 2000},
-		Duration:     250 * time.Millisecond,
+		Duration:     200 * time.Millisecond,
 		Concurrency:  4,
 		Rounds:       3,
 		RunUpdates:   true,
@@ -410,7 +410,7 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 			}
 			// Clients poll at the same interval in evenly spread phases,
 			// as independent browsers would.
-			phase := r.cfg.PollInterval * time.Duration(i) / time.Duration(clients)
+			phase := r.cfg.PollInterval * time.Duration(2*i+1) / time.Duration(2*clients)
 			tasks = append(tasks, func() error {
 				select {
 				case <-time.After(phase):

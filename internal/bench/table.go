@@ -16,6 +16,17 @@ func formatSpread(s Spread, prec int) string {
 	return f(s.Median) + " (" + f(s.Min) + "–" + f(s.Max) + ")"
 }
 
+// timesWS returns u's median bytes per update over WebSocket's at the
+// same client count.
+func timesWS(rep *Report, u UpdatesResult) string {
+	for _, w := range rep.Updates {
+		if w.Mode == ModeWebSocket && w.Clients == u.Clients && w.BytesPerUpdate.Median > 0 {
+			return strconv.FormatFloat(u.BytesPerUpdate.Median/w.BytesPerUpdate.Median, 'f', 1, 64)
+		}
+	}
+	return "-"
+}
+
 // WriteTable writes the report as plain-text tables.
 func WriteTable(w io.Writer, rep *Report) error {
 	m, cfg := rep.Machine, rep.Config
@@ -32,12 +43,13 @@ func WriteTable(w io.Writer, rep *Report) error {
 	}
 	fmt.Fprintf(w, "\nserver: %s; %d measured rounds (median, and min–max in brackets), warm-up excluded: %v; request headers: %s\n", m.Server, cfg.Rounds, !cfg.NoWarm, hdr)
 	if len(rep.Updates) > 0 {
-		fmt.Fprintf(w, "\nUPDATES: %d updates at %g/s, %d-byte payload, polling every %v\n", cfg.Updates, cfg.Rate, cfg.Size, cfg.PollInterval)
+		fmt.Fprintf(w, "\nUPDATES: %d updates at %g/s, %d-byte payload (%d bytes with sequence number and time), polling every %v\n",
+			cfg.Updates, cfg.Rate, cfg.Size, cfg.Size+recordHeaderLen, cfg.PollInterval)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "clients\tmode\tbytes/update\trequests\tempty\tlatency p50 ms\tlatency p99 ms\tCPU µs/update\t")
+		fmt.Fprintln(tw, "clients\tmode\tbytes/update\t× WebSocket\trequests\tempty\tlatency p50 ms\tlatency p99 ms\tCPU µs/update\t")
 		for _, u := range rep.Updates {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", u.Clients, u.Mode,
-				formatSpread(u.BytesPerUpdate, 0), formatSpread(u.Requests, 0), formatSpread(u.Empty, 0),
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", u.Clients, u.Mode,
+				formatSpread(u.BytesPerUpdate, 0), timesWS(rep, u), formatSpread(u.Requests, 0), formatSpread(u.Empty, 0),
 				formatSpread(u.P50ms, 2), formatSpread(u.P99ms, 2), formatSpread(u.CPUUsPerUpdate, 0))
 		}
 		if err := tw.Flush(); err != nil {
@@ -81,12 +93,13 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	}
 	fmt.Fprintf(w, ". Server: %s. Median of %d rounds, min–max in brackets, warm-up excluded.\n", m.Server, cfg.Rounds)
 	if len(rep.Updates) > 0 {
-		fmt.Fprintf(w, "\n**Updates**: %d updates at %g/s, %d-byte payload, polling every %v.\n\n", cfg.Updates, cfg.Rate, cfg.Size, cfg.PollInterval)
-		fmt.Fprintln(w, "| clients | mode | bytes/update | requests | empty | latency p50 ms | latency p99 ms | CPU µs/update |")
-		fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintf(w, "\n**Updates**: %d updates at %g/s, %d-byte payload (%d bytes with sequence number and time), polling every %v.\n\n",
+			cfg.Updates, cfg.Rate, cfg.Size, cfg.Size+recordHeaderLen, cfg.PollInterval)
+		fmt.Fprintln(w, "| clients | mode | bytes/update | × WebSocket | requests | empty | latency p50 ms | latency p99 ms | CPU µs/update |")
+		fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 		for _, u := range rep.Updates {
-			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", u.Clients, u.Mode,
-				formatSpread(u.BytesPerUpdate, 0), formatSpread(u.Requests, 0), formatSpread(u.Empty, 0),
+			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", u.Clients, u.Mode,
+				formatSpread(u.BytesPerUpdate, 0), timesWS(rep, u), formatSpread(u.Requests, 0), formatSpread(u.Empty, 0),
 				formatSpread(u.P50ms, 2), formatSpread(u.P99ms, 2), formatSpread(u.CPUUsPerUpdate, 0))
 		}
 	}

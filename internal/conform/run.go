@@ -189,6 +189,7 @@ type FuzzingServer struct {
 
 	mu      sync.Mutex
 	results map[string]map[int]*Result
+	running int // runCase connections not yet graded
 }
 
 // Serve accepts connections on l until it fails (e.g. l is closed), each
@@ -259,6 +260,17 @@ func (fs *FuzzingServer) ServeConn(ctx context.Context, nc net.Conn) {
 			s.Close(frame.CloseNormal, "")
 		}}
 	case "/updateReports":
+		// A client may ask as soon as its side of the last case is closed,
+		// before the fuzzer has graded it: wait (bounded) for running cases.
+		for end := time.Now().Add(closeHandshakeTimeout + serverDropTimeout + 5*time.Second); time.Now().Before(end); {
+			fs.mu.Lock()
+			n := fs.running
+			fs.mu.Unlock()
+			if n == 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		results := fs.Results(agent)
 		c = &Case{ID: "updateReports", Run: func(s *Session) {
 			if fs.UpdateReports != nil {
@@ -273,6 +285,14 @@ func (fs *FuzzingServer) ServeConn(ctx context.Context, nc net.Conn) {
 			return
 		}
 		c = fs.Cases[caseNo-1]
+		fs.mu.Lock()
+		fs.running++
+		fs.mu.Unlock()
+		defer func() {
+			fs.mu.Lock()
+			fs.running--
+			fs.mu.Unlock()
+		}()
 	default:
 		refuse(http.StatusNotFound, "unknown path "+strconv.Quote(req.URL.Path)+" (use /getCaseCount, /runCase, /updateReports)")
 		return

@@ -1,0 +1,38 @@
+// Command wscat is a command-line WebSocket client:
+//
+//	wscat ws://127.0.0.1:9001/
+//
+// connects, sends each line of standard input as a text message, prints each
+// message received on its own line as it arrives, and at end of input closes
+// with 1000 and waits for the close handshake. -frames prints every frame
+// sent and received with its header fields spelled out; -h lists the flags.
+// The exit status is 0 after a normal closure, 1 if the connection or the
+// handshake failed, 2 for a bad command line and 3 for an abnormal closure.
+// The logic lives in internal/wscat.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rfc6455/ws/internal/wscat"
+)
+
+func main() {
+	cfg, err := wscat.ParseArgs(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(wscat.ExitOK)
+	}
+	if err != nil {
+		os.Exit(wscat.ExitUsage)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := wscat.Run(ctx, cfg, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -146,10 +146,13 @@ func TestPollAtInterval(t *testing.T) {
 		t.Fatalf("Poll = %v, want deadline exceeded", err)
 	}
 	want := int64(span/interval) + 1 // at once, then one per tick
-	// A shared machine may delay or drop ticks, never add them.
-	if rc.Requests > want || rc.Requests < want/2 {
-		t.Errorf("%d requests in %v at %v, want about %d", rc.Requests, span, interval, want)
+	// A loaded machine delays and drops ticks (time.Ticker drops those a
+	// slow receiver misses), so only the upper bound is firm; the exact
+	// count is TestPollRequestCount's.
+	if rc.Requests > want || rc.Requests < 2 {
+		t.Errorf("%d requests in %v at %v, want at most %d (and several)", rc.Requests, span, interval, want)
 	}
+	t.Logf("%d requests in %v at %v (%d ticks)", rc.Requests, span, interval, want-1)
 	if rc.Empty != rc.Requests {
 		t.Errorf("%d of %d requests empty, want all", rc.Empty, rc.Requests)
 	}

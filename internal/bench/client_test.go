@@ -160,22 +160,26 @@ func TestPollAtInterval(t *testing.T) {
 
 func TestLongPollTimeoutIsEmpty(t *testing.T) {
 	t.Parallel()
-	srv, base := testServer(t, nil)
-	srv.LongPollTimeout = 50 * time.Millisecond
+	served := make(chan string, 16)
+	srv, base := testServer(t, served)
+	srv.LongPollTimeout = 30 * time.Millisecond
 	hub := srv.Reset(1)
 	var c Counter
 	hc, tr := clientSide{counter: &c}.httpClient(true)
 	defer tr.CloseIdleConnections()
 	go func() {
-		time.Sleep(180 * time.Millisecond)
+		<-served // a long poll has timed out with nothing
+		<-served // and another
 		hub.Publish(nil)
 	}()
 	rc := &Receiver{Total: 1}
-	if err := LongPoll(context.Background(), hc, base, rc); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := LongPoll(ctx, hc, base, rc); err != nil {
 		t.Fatal(err)
 	}
-	if rc.Requests < 2 || rc.Empty != rc.Requests-1 {
-		t.Errorf("requests %d (empty %d), want >= 2 with all but the last empty", rc.Requests, rc.Empty)
+	if rc.Requests < 3 || rc.Empty != rc.Requests-1 {
+		t.Errorf("requests %d (empty %d), want >= 3 with all but the last empty", rc.Requests, rc.Empty)
 	}
 	if err := rc.Check(); err != nil {
 		t.Error(err)

@@ -44,11 +44,11 @@ type Config struct {
 	Updates      int           `json:"updates"`       // N: updates produced per run
 	Rate         float64       `json:"rate"`          // updates per second
 	Clients      []int         `json:"clients"`       // C: client counts to measure
-	PollInterval time.Duration `json:"poll_interval"` // P: polling interval
+	PollInterval time.Duration `json:"poll_interval_ns"` // P: polling interval
 	Size         int           `json:"size"`          // payload bytes of an update, a request and a response
 
 	PerConn     []int         `json:"per_conn"`    // R: requests per connection to measure
-	Duration    time.Duration `json:"duration"`    // measuring time of one requests cell
+	Duration    time.Duration `json:"duration_ns"`    // measuring time of one requests cell
 	Concurrency int           `json:"concurrency"` // parallel client workers in requests mode
 
 	Rounds int  `json:"rounds"`  // measured rounds (the median is reported)

@@ -41,14 +41,14 @@ var RequestModes = []string{ModeHTTPClose, ModeHTTPKeepAlive, ModeWSRequests}
 type Config struct {
 	Addr string `json:"addr,omitempty"` // host:port of a server started by `wsbench -serve`; "" = one in this process on 127.0.0.1
 
-	Updates      int           `json:"updates"`       // N: updates produced per run
-	Rate         float64       `json:"rate"`          // updates per second
-	Clients      []int         `json:"clients"`       // C: client counts to measure
+	Updates      int           `json:"updates"`          // N: updates produced per run
+	Rate         float64       `json:"rate"`             // updates per second
+	Clients      []int         `json:"clients"`          // C: client counts to measure
 	PollInterval time.Duration `json:"poll_interval_ns"` // P: polling interval
-	Size         int           `json:"size"`          // payload bytes of an update, a request and a response
+	Size         int           `json:"size"`             // payload bytes of an update, a request and a response
 
 	PerConn     []int         `json:"per_conn"`    // R: requests per connection to measure
-	Duration    time.Duration `json:"duration_ns"`    // measuring time of one requests cell
+	Duration    time.Duration `json:"duration_ns"` // measuring time of one requests cell
 	Concurrency int           `json:"concurrency"` // parallel client workers in requests mode
 
 	Rounds int  `json:"rounds"`  // measured rounds (the median is reported)

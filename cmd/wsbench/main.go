@@ -111,12 +111,16 @@ func run() error {
 	if err := bench.WriteTable(os.Stdout, rep); err != nil {
 		return err
 	}
+	_, statErr := os.Stat(*out)
 	paths, err := bench.WriteFiles(*out, rep)
 	if err != nil {
 		return err
 	}
-	// The output directory ignores itself in a git work tree.
-	os.WriteFile(filepath.Join(*out, ".gitignore"), []byte("*\n"), 0o644)
+	if os.IsNotExist(statErr) {
+		// A directory made here ignores itself in a git work tree, so a run
+		// in a clone leaves `git status` clean.
+		os.WriteFile(filepath.Join(*out, ".gitignore"), []byte("*\n"), 0o644)
+	}
 	fmt.Printf("\nwrote %s\n", strings.Join(paths, ", "))
 	return nil
 }

@@ -77,8 +77,35 @@ func WriteTable(w io.Writer, rep *Report) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		fmt.Fprintf(w, "\nper request (medians): bytes on the wire, and process CPU time\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "R/conn\tbytes new conn\tbytes keep-alive\tbytes WebSocket\tCPU µs new conn\tCPU µs keep-alive\tCPU µs WebSocket\t")
+		for _, pc := range cfg.PerConn {
+			fmt.Fprintf(tw, "%d", pc)
+			for _, f := range perRequestFigures(by, pc) {
+				fmt.Fprintf(tw, "\t%.0f", f)
+			}
+			fmt.Fprintln(tw, "\t")
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// perRequestFigures returns the median bytes per request of the three
+// request modes at R=pc, then their median CPU µs per request.
+func perRequestFigures(by map[string]RequestsResult, pc int) []float64 {
+	k := "/" + strconv.Itoa(pc)
+	var out []float64
+	for _, m := range RequestModes {
+		out = append(out, by[m+k].BytesPerRequest.Median)
+	}
+	for _, m := range RequestModes {
+		out = append(out, by[m+k].CPUUsPerRequest.Median)
+	}
+	return out
 }
 
 // WriteMarkdown writes the report's tables as Markdown, for the README.
@@ -120,6 +147,16 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			fmt.Fprintf(w, "| %d | %s | %s | %s | %.2f | %.2f | %s |\n", rt.PerConn,
 				formatSpread(by[ModeHTTPClose+k].PerSecond, 0), formatSpread(by[ModeHTTPKeepAlive+k].PerSecond, 0),
 				formatSpread(by[ModeWSRequests+k].PerSecond, 0), rt.WSOverNewConn, rt.WSOverKeepAlive, article)
+		}
+		fmt.Fprint(w, "\nPer request (medians): bytes on the wire, and process CPU time.\n\n")
+		fmt.Fprintln(w, "| R per conn | bytes, new conn | bytes, keep-alive | bytes, WebSocket | CPU µs, new conn | CPU µs, keep-alive | CPU µs, WebSocket |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|")
+		for _, pc := range cfg.PerConn {
+			fmt.Fprintf(w, "| %d |", pc)
+			for _, f := range perRequestFigures(by, pc) {
+				fmt.Fprintf(w, " %.0f |", f)
+			}
+			fmt.Fprintln(w)
 		}
 	}
 	return nil

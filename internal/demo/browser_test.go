@@ -47,7 +47,7 @@ func TestBrowser(t *testing.T) {
 			}
 		},
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	start := time.Now()
 	b, err := browser.Start(ctx, path, "http://"+addr+"/?poll=500&report=1")
@@ -65,7 +65,7 @@ func TestBrowser(t *testing.T) {
 	case <-b.Done():
 		t.Fatalf("chromium exited before the page reported:\n%s\nserver log:\n%v", b.Output(), lr.snapshot())
 	case <-ctx.Done():
-		t.Fatalf("the page did not report within 60 s\nchromium:\n%s\nserver log:\n%v", b.Output(), lr.snapshot())
+		t.Fatalf("the page did not report within 120 s\nchromium:\n%s\nserver log:\n%v", b.Output(), lr.snapshot())
 	}
 	t.Logf("page reported after %v", time.Since(start).Round(time.Millisecond))
 

@@ -25,6 +25,6 @@
 //     server saw of its own connections: the handshake bytes, the first
 //     frames annotated, the server log, and the food-order figures.
 //
-// The byte counts need the connections Server.Serve accepts; Handler used
-// under another http.Server works but counts nothing.
+// The byte counts need the connections Server.Serve accepts; a Server used
+// as an http.Handler under another http.Server works but counts nothing.
 package demo

@@ -36,6 +36,12 @@ var errNoHijack = &handshake.Error{Status: http.StatusNotImplemented, Section: "
 // Sec-WebSocket-Version) and returns a *handshake.Error; the handler
 // should just return. Bytes the client sent after its handshake, already
 // read by net/http, are kept; net/http's buffers are not. opts may be nil.
+//
+// net/http keeps its own per-request state (about 10 KiB of bufio buffers)
+// until the handler returns, hijacked or not. A server holding many
+// connections should serve each one from a goroutine of its own and
+// return from the handler, as internal/echo does: an idle connection then
+// costs about 5 KiB in all, against 12.5 KiB if the handler keeps running.
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpoint, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}

@@ -53,7 +53,12 @@
 // once. Writes copy a small frame next to its header into a pooled buffer
 // (one write), send a large server frame with writev (header and the
 // caller's slice, no copy), and mask a client frame into the pooled buffer
-// as it copies. net/http's buffers are dropped at hijack.
+// as it copies. Accept drops the buffers net/http hands over at hijack,
+// but net/http keeps its own until the handler returns: serve each
+// connection from a new goroutine and return from the handler. Measured
+// with TestIdleMemory (10,000 idle connections over loopback, RSS of the
+// server process, net/http included): 5.0 KiB per connection that way,
+// 12.6 KiB when the handler keeps running.
 //
 // # Extensions
 //

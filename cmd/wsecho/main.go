@@ -33,7 +33,11 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *stream, *limit, *quiet); err != nil {
+	ln, err := net.Listen("tcp", *addr)
+	if err == nil {
+		err = run(ctx, ln, *stream, *limit, *quiet)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "wsecho:", err)
 		os.Exit(1)
 	}
@@ -41,33 +45,18 @@ func main() {
 
 // run serves until ctx is canceled, then closes every connection with 1001
 // and waits (bounded) for the handlers to finish.
-func run(ctx context.Context, addr string, stream bool, limit int64, quiet bool) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet bool) error {
 	logf := log.Printf
 	if quiet {
 		logf = func(string, ...any) {}
 	}
-	opts := &echo.Options{Streaming: stream, Log: logf}
-	opts.ReadLimit = limit
-	inner := echo.Handler(opts)
-	var wg sync.WaitGroup // hijacked connections are invisible to Shutdown
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		wg.Add(1)
-		defer wg.Done()
-		inner.ServeHTTP(w, r)
-	})
-	// Canceling the base context cancels every request's context, which
-	// makes the echo handler close its connection with 1001.
+	// Canceling base closes every connection with 1001 (echo.Options.Context).
 	base, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return base },
-	}
+	var wg sync.WaitGroup // hijacked connections are invisible to Shutdown
+	opts := &echo.Options{Streaming: stream, Log: logf, Context: base, Conns: &wg}
+	opts.ReadLimit = limit
+	srv := &http.Server{Handler: echo.Handler(opts), ReadHeaderTimeout: 10 * time.Second}
 	mode := "message"
 	if stream {
 		mode = "streaming"
@@ -83,7 +72,7 @@ func run(ctx context.Context, addr string, stream bool, limit int64, quiet bool)
 	log.Printf("wsecho: shutting down: closing connections with 1001")
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	cancel()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()

@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
@@ -24,13 +25,22 @@ type Options struct {
 	Streaming bool
 	// Log, if set, is called for every connection opened and closed.
 	Log func(format string, args ...any)
+	// Context, if set, ends the service: when it is done, every
+	// connection is closed with 1001, going away (RFC 6455, Section 7.4.1).
+	Context context.Context
+	// Conns, if set, counts open connections: Add(1) in the HTTP handler
+	// once one is accepted, Done when it has closed. Hijacked connections
+	// are invisible to http.Server.Shutdown; wait on Conns after it.
+	Conns *sync.WaitGroup
 }
 
 // Handler returns an http.Handler that accepts WebSocket connections and
-// echoes every message with its type until the peer closes. When the
-// request's context is canceled (for example through the http.Server's
-// BaseContext at shutdown), the connection is closed with 1001, going
-// away. opts may be nil.
+// echoes every message with its type until the peer closes. opts may be nil.
+//
+// Each connection is served by a goroutine of its own, and the HTTP
+// handler returns right after the handshake: net/http then frees the
+// buffers and state it holds for a request (about 10 KiB), which it would
+// otherwise keep as long as the handler runs.
 func Handler(opts *Options) http.Handler {
 	var o Options
 	if opts != nil {
@@ -49,19 +59,33 @@ func Handler(opts *Options) http.Handler {
 			logf("echo: %s: handshake: %v", r.RemoteAddr, err)
 			return
 		}
-		logf("echo: %s: open", ep.RemoteAddr())
-		stop := context.AfterFunc(r.Context(), func() {
+		if o.Conns != nil {
+			o.Conns.Add(1)
+		}
+		go serve(ep, &o, logf)
+	})
+}
+
+// serve echoes on one connection until it ends.
+func serve(ep *conn.Endpoint, o *Options, logf func(string, ...any)) {
+	if o.Conns != nil {
+		defer o.Conns.Done()
+	}
+	logf("echo: %s: open", ep.RemoteAddr())
+	if o.Context != nil {
+		stop := context.AfterFunc(o.Context, func() {
 			ep.Close(frame.CloseGoingAway, "server shutting down")
 		})
 		defer stop()
-		if o.Streaming {
-			err = streamEcho(ep)
-		} else {
-			err = messageEcho(ep)
-		}
-		logf("echo: %s: closed: %d (%v)", ep.RemoteAddr(), conn.CloseStatus(err), err)
-		ep.Close(frame.CloseNormal, "")
-	})
+	}
+	var err error
+	if o.Streaming {
+		err = streamEcho(ep)
+	} else {
+		err = messageEcho(ep)
+	}
+	logf("echo: %s: closed: %v (%v)", ep.RemoteAddr(), conn.CloseStatus(err), err)
+	ep.Close(frame.CloseNormal, "")
 }
 
 // messageEcho echoes whole messages, reusing one buffer.

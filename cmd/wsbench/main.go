@@ -57,9 +57,20 @@ func run() error {
 		noWarm   = flag.Bool("no-warmup", false, "skip the warm-up round")
 		browser  = flag.Bool("browser", false, "send a browser's request header fields (User-Agent, Accept, Sec-Fetch-*...) instead of Go's few")
 		out      = flag.String("out", "wsbench-out", "directory for wsbench.json and the SVG charts")
-		addr     = flag.String("addr", "", "host:port of a `wsbench -serve` server (default: one in this process on 127.0.0.1)")
-		serve    = flag.String("serve", "", "only serve the benchmark endpoints at this host:port")
+		addr     = flag.String("addr", "", "`host:port` of a server started with -serve (default: one in this process on 127.0.0.1)")
+		serve    = flag.String("serve", "", "only serve the benchmark endpoints at this `host:port`, for clients started with -addr")
 	)
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), `wsbench measures HTTP polling, long polling and WebSocket side by side:
+bytes, requests, latency and CPU per delivered update (-mode updates), and
+requests per second against requests per connection (-mode requests).
+It prints tables and writes JSON, Markdown and SVG charts to -out.
+
+Usage: wsbench [flags]
+
+`)
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())

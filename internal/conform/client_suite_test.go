@@ -12,6 +12,7 @@ import (
 )
 
 func TestClientSuite(t *testing.T) {
+	t.Parallel() // runs beside TestServerSuite; cases within a suite run in order
 	cases := suiteCases(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -41,7 +42,7 @@ func TestClientSuite(t *testing.T) {
 			deadline := time.Now().Add(5 * time.Second)
 			for {
 				if r := result(fs, agent, c.ID); r != nil {
-					check(t, r)
+					check(t, agent, r)
 					return
 				}
 				if time.Now().After(deadline) {

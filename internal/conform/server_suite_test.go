@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,33 +12,50 @@ import (
 	"github.com/rfc6455/ws/internal/echo"
 )
 
+// TestServerSuite runs every case against our echo server in both of its
+// modes: whole messages (ReadMessage to WriteMessage) and streaming
+// (NextReader to NextWriter, fragment by fragment). The two modes run each
+// case side by side, on two servers, so the pauses of 5.19, 5.20 and 6.4.x
+// are paid once.
 func TestServerSuite(t *testing.T) {
-	serverSuite(t, "rfc6455-ws server", &echo.Options{})
-}
-
-// TestServerSuiteStreaming runs the suite against the echo handler in
-// streaming mode (NextReader to NextWriter, fragment by fragment).
-func TestServerSuiteStreaming(t *testing.T) {
-	serverSuite(t, "rfc6455-ws server (streaming)", &echo.Options{Streaming: true})
-}
-
-func serverSuite(t *testing.T, agent string, eopts *echo.Options) {
-	cases := suiteCases(t)
-	srv := httptest.NewServer(echo.Handler(eopts))
-	defer srv.Close()
-	url := "ws" + strings.TrimPrefix(srv.URL, "http")
-	opts := runOptions(agent)
+	t.Parallel() // runs beside TestClientSuite; cases within a suite run in order
+	modes := []struct {
+		agent string
+		opts  *echo.Options
+	}{
+		{"rfc6455-ws server", &echo.Options{}},
+		{"rfc6455-ws server (streaming)", &echo.Options{Streaming: true}},
+	}
+	urls := make([]string, len(modes))
+	for i, m := range modes {
+		srv := httptest.NewServer(echo.Handler(m.opts))
+		defer srv.Close()
+		urls[i] = "ws" + strings.TrimPrefix(srv.URL, "http")
+	}
+	results := make([][]*conform.Result, len(modes))
 	start := time.Now()
-	var results []*conform.Result
-	for _, c := range cases {
+	for _, c := range suiteCases(t) {
 		t.Run(c.ID, func(t *testing.T) {
 			if why, ok := skip["server "+c.ID]; ok {
 				t.Skip(why)
 			}
-			r := conform.RunServerCase(context.Background(), url, c, opts)
-			results = append(results, r)
-			check(t, r)
+			rs := make([]*conform.Result, len(modes))
+			var wg sync.WaitGroup
+			for i, m := range modes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rs[i] = conform.RunServerCase(context.Background(), urls[i], c, runOptions(m.agent))
+				}()
+			}
+			wg.Wait()
+			for i, m := range modes {
+				results[i] = append(results[i], rs[i])
+				check(t, m.agent, rs[i])
+			}
 		})
 	}
-	logSummary(t, agent, results, time.Since(start))
+	for i, m := range modes {
+		logSummary(t, m.agent, results[i], time.Since(start))
+	}
 }

@@ -40,7 +40,7 @@ func runOptions(agent string) *conform.Options {
 	return &conform.Options{Agent: agent, MaxMessageSize: maxMessageSize}
 }
 
-func check(t *testing.T, r *conform.Result) {
+func check(t *testing.T, who string, r *conform.Result) {
 	t.Helper()
 	want := conform.OK
 	if informational[r.ID] {
@@ -55,7 +55,7 @@ func check(t *testing.T, r *conform.Result) {
 			}
 			log.WriteString(e.At.Round(time.Microsecond).String() + " " + e.Dir + " " + e.Text + "\n")
 		}
-		t.Errorf("case %s: grade %s (behavior %s, close %s), want %s: %s\n%s", r.ID, r.Grade, r.Behavior, r.BehaviorClose, want, r.Reason, log.String())
+		t.Errorf("%s, case %s: grade %s (behavior %s, close %s), want %s: %s\n%s", who, r.ID, r.Grade, r.Behavior, r.BehaviorClose, want, r.Reason, log.String())
 	}
 }
 

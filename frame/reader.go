@@ -58,14 +58,12 @@ func (fr *Reader) ReadHeader() (Header, error) {
 	if _, err := io.ReadFull(fr.r, b[2:need]); err != nil {
 		return Header{}, noEOF(err)
 	}
-	h, _, err := ParseHeader(b[:need])
-	if err != nil {
+	if _, err := ParseHeaderInto(&fr.hdr, b[:need]); err != nil {
 		return Header{}, err
 	}
-	fr.hdr = h
-	fr.remain = h.PayloadLen
+	fr.remain = fr.hdr.PayloadLen
 	fr.pos = 0
-	return h, nil
+	return fr.hdr, nil
 }
 
 // Read reads payload bytes of the current frame into p, unmasked. It returns

@@ -38,7 +38,7 @@ func frameErrTyped(err error) bool {
 	return errors.As(err, &pe) || errors.Is(err, frame.ErrShortHeader)
 }
 
-// FuzzParseHeader: Property: ParseHeader (and Fields) never panics and never reads past
+// FuzzParseHeader: Property: ParseHeader (and ParseHeaderInto, Fields) never panics and never reads past
 // its input (it sees a slice whose capacity ends at its length); every
 // error is a ProtocolError or ErrShortHeader and consumes nothing; an
 // accepted header uses n bytes, depends only on them, re-encodes to them
@@ -64,6 +64,12 @@ func FuzzParseHeader(f *testing.F) {
 			end = fl.End
 		}
 		h, n, err := frame.ParseHeader(data)
+		// ParseHeaderInto agrees, and leaves its target alone on error.
+		sentinel := frame.Header{Opcode: 0x7, PayloadLen: -1}
+		into := sentinel
+		if n2, err2 := frame.ParseHeaderInto(&into, data); n2 != n || err2 != err || (err == nil && into != h) || (err != nil && into != sentinel) {
+			t.Fatalf("ParseHeaderInto(% x) = %+v, %d, %v; ParseHeader = %+v, %d, %v", data, into, n2, err2, h, n, err)
+		}
 		if err != nil {
 			if !frameErrTyped(err) {
 				t.Fatalf("ParseHeader(% x): untyped error %v", data, err)

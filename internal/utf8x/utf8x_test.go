@@ -1,8 +1,10 @@
 package utf8x
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -209,6 +211,64 @@ func BenchmarkValidate(b *testing.B) {
 			for b.Loop() {
 				if !utf8.Valid(c.text) {
 					b.Fatal("invalid")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkValidateVsUTF8Valid times Validator.Feed and utf8.Valid on the
+// same text alternately within each iteration, so both see the same load on
+// a shared machine, and reports the ratio of the medians (issue 2 target: at
+// most 1.5 on ASCII).
+func BenchmarkValidateVsUTF8Valid(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		text []byte
+	}{{"ascii", asciiText}, {"mixed", mixedText}} {
+		b.Run(c.name, func(b *testing.B) {
+			var tv, tu []time.Duration
+			b.SetBytes(int64(2 * len(c.text)))
+			for b.Loop() {
+				t0 := time.Now()
+				var v Validator
+				bad := v.Feed(c.text) >= 0 || !v.Done()
+				t1 := time.Now()
+				bad = bad || !utf8.Valid(c.text)
+				t2 := time.Now()
+				if bad {
+					b.Fatal("invalid")
+				}
+				tv, tu = append(tv, t1.Sub(t0)), append(tu, t2.Sub(t1))
+			}
+			slices.Sort(tv)
+			slices.Sort(tu)
+			b.ReportMetric(float64(tv[len(tv)/2])/float64(tu[len(tu)/2]), "x-utf8.Valid")
+		})
+	}
+}
+
+// BenchmarkValidateChunked feeds text in 1 KiB pieces, as conn does with
+// frames and reads, which exercises code points cut at piece boundaries.
+func BenchmarkValidateChunked(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		text []byte
+	}{{"ascii", asciiText}, {"mixed", mixedText}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var v Validator
+				for p := c.text; len(p) > 0; {
+					n := min(len(p), 1024)
+					if v.Feed(p[:n]) >= 0 {
+						b.Fatal("invalid")
+					}
+					p = p[n:]
+				}
+				if !v.Done() {
+					b.Fatal("incomplete")
 				}
 			}
 		})

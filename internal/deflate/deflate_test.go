@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -331,4 +332,55 @@ func distanceBeforeStart() []byte {
 	st.writeBits(0, 3)
 	st.align()
 	return st.out
+}
+
+// TestBusyMemory measures the pooled memory a message in progress uses:
+// one compressor state and one inflater, taken from their pools at Start
+// and given back at the end of the message.
+func TestBusyMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("memory measurement")
+	}
+	const n = 50
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	data := textLike(rand.New(rand.NewPCG(1, 1)), 40<<10)
+	var comp bytes.Buffer
+	cw, _ := NewWriter(15, false)
+	cw.Start(&comp)
+	cw.Write(data)
+	cw.Close()
+
+	before := heap()
+	ws := make([]*Writer, n)
+	rs := make([]*Reader, n)
+	for i := range ws {
+		ws[i], _ = NewWriter(15, true)
+		ws[i].Start(io.Discard)
+		ws[i].Write(data) // mid-message: the state is taken
+		rs[i], _ = NewReader(15, true)
+		rs[i].Start(bytes.NewReader(comp.Bytes()), -1)
+		var one [1]byte
+		rs[i].Read(one[:])
+	}
+	busy := float64(heap()-before) / n
+	for i := range ws {
+		ws[i].Close()
+		io.Copy(io.Discard, rs[i])
+	}
+	idle := float64(heap()-before) / n
+	runtime.KeepAlive(ws)
+	runtime.KeepAlive(rs)
+	t.Logf("per compressing+inflating stream: %.0f B mid-message (pooled tables, windows, buffers), %.0f B between messages (the two 32 KiB windows)", busy, idle)
+	if idle > 2*32<<10+4<<10 {
+		t.Errorf("between messages %.0f B, want two 32 KiB windows and a small constant", idle)
+	}
+	if busy > 600<<10 {
+		t.Errorf("mid-message %.0f B, want under 600 KiB", busy)
+	}
 }

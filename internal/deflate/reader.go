@@ -52,6 +52,11 @@ func NewReader(windowBits int, contextTakeover bool) (*Reader, error) {
 	return &Reader{window: 1 << windowBits, takeover: contextTakeover}, nil
 }
 
+// Retained reports how many bytes of buffers the Reader holds between
+// messages: its history (at most 2^bits bytes, none without context
+// takeover). During a message it also uses a pooled inflater, not counted.
+func (r *Reader) Retained() int { return cap(r.hist) }
+
 // inflater is the pooled part of a Reader: a compress/flate decompressor
 // and the byte source it reads the message from.
 type inflater struct {

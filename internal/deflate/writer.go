@@ -81,6 +81,11 @@ func NewWriter(windowBits int, contextTakeover bool) (*Writer, error) {
 // WindowBits reports the base-2 logarithm of the Writer's window.
 func (w *Writer) WindowBits() int { return bits.Len(uint(w.window)) - 1 }
 
+// Retained reports how many bytes of buffers the Writer holds between
+// messages: its history (at most 2^bits bytes, none without context
+// takeover). During a message it also uses pooled tables, not counted.
+func (w *Writer) Retained() int { return cap(w.hist) }
+
 // ContextTakeover reports whether the Writer keeps its window across messages.
 func (w *Writer) ContextTakeover() bool { return w.takeover }
 

@@ -30,6 +30,10 @@ type Options struct {
 	MaxMessageSize int64
 	// HandshakeTimeout bounds the opening handshake (default 5 s).
 	HandshakeTimeout time.Duration
+	// DeflateMessages, if positive, caps the number of messages each case
+	// of groups 12 and 13 sends (the catalogue's 1000 take minutes per case
+	// in a test run); each capped case says so in its log. 0 sends 1000.
+	DeflateMessages int
 }
 
 func (o *Options) handshakeTimeout() time.Duration {

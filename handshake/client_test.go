@@ -195,3 +195,18 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("CheckResponse = %q %+v %v, want v2 [x-b; p=1]", protocol, exts, err)
 	}
 }
+
+// "... but ignoring any leading and trailing whitespace" (Section 4.1, item
+// 4): http.ReadResponse trims it already, so this response is built by hand.
+func TestCheckResponseAcceptWhitespace(t *testing.T) {
+	t.Parallel()
+	resp := &http.Response{StatusCode: 101, Header: http.Header{
+		"Upgrade":                {" websocket\t"},
+		"Connection":             {"Upgrade"},
+		"Sec-Websocket-Accept":   {" \t" + AcceptKey(fixedKey) + " "},
+		"Sec-Websocket-Protocol": {" chat "},
+	}}
+	if p, _, err := CheckResponse(resp, fixedKey, &ClientOptions{Subprotocols: []string{"chat"}}); err != nil || p != "chat" {
+		t.Errorf("CheckResponse with whitespace around values = %q, %v; want chat, nil", p, err)
+	}
+}

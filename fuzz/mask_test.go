@@ -11,9 +11,10 @@ import (
 // mask.XORBytewise at every offset, returns pos+len(b), and masking in the
 // chunks given by cuts equals masking the whole payload at once.
 func FuzzMask(f *testing.F) {
-	f.Add([]byte("Hello"), uint32(0x37fa213d), 0, []byte{2})         // Section 5.7 key
-	f.Add(make([]byte, 1000), uint32(0x01020304), 3, []byte{7, 200}) // past the word loop
-	f.Add(make([]byte, 1100), uint32(0xffffffff), 1, []byte{})       // past one 512-byte block
+	f.Add([]byte("Hello"), uint32(0x37fa213d), 0, []byte{2})              // Section 5.7 key
+	f.Add(make([]byte, 1000), uint32(0x01020304), 3, []byte{7, 200})      // unrolled word loop
+	f.Add(make([]byte, 4100), uint32(0xffffffff), 1, []byte{})            // the XORBytes path
+	f.Add(make([]byte, 9000), uint32(0x80402010), 2, []byte{255, 3, 100}) // several 512-byte blocks, chunked
 	f.Fuzz(func(t *testing.T, data []byte, k uint32, pos int, cuts []byte) {
 		if pos < 0 {
 			pos = -(pos + 1)

@@ -9,9 +9,9 @@
 // instead fills a 512-byte block with the key repeated (rotated to the
 // starting offset), once per call on the stack, and hands the payload to
 // crypto/subtle.XORBytes block by block; the standard library vectorizes
-// that loop. No assembly of our own. Payloads under 64 bytes take an
-// eight-bytes-at-a-time loop instead, as building the block would cost more
-// than it saves. XORBytewise is the byte loop as the RFC states it, kept as
+// that loop. No assembly of our own. Payloads under 4 KiB take an unrolled
+// eight-bytes-at-a-time loop instead, which measured faster there than
+// building the block and calling XORBytes. XORBytewise is the byte loop as the RFC states it, kept as
 // the reference XOR is tested (and fuzzed) against.
 //
 // # Spec coverage

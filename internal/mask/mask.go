@@ -10,9 +10,10 @@ import (
 // that the per-call overhead of XORBytes is small beside the work it does.
 const blockLen = 512
 
-// wideMin is the payload length from which building the key block pays off;
-// shorter payloads take the word loop.
-const wideMin = 64
+// wideMin is the payload length from which building the key block and
+// calling subtle.XORBytes pays off; shorter payloads take the unrolled word
+// loop, which measured faster up to about 4 KiB.
+const wideMin = 4096
 
 // XOR masks (or unmasks) b in place with key, as if b started at offset pos
 // of the payload: b[i] ^= key[(pos+i)%4] (RFC 6455, Section 5.3). It returns
@@ -52,10 +53,22 @@ func rotate(key [4]byte, pos int) [4]byte {
 	return [4]byte{key[s], key[(s+1)&3], key[(s+2)&3], key[(s+3)&3]}
 }
 
-// xorWords masks b with k (already rotated to b's start) eight bytes at a time.
+// xorWords masks b with k (already rotated to b's start) eight bytes at a
+// time, four words per round so the loads and stores overlap.
 func xorWords(k [4]byte, b []byte) {
 	w := uint64(binary.LittleEndian.Uint32(k[:]))
 	w |= w << 32
+	for len(b) >= 32 {
+		x0 := binary.LittleEndian.Uint64(b[0:8]) ^ w
+		x1 := binary.LittleEndian.Uint64(b[8:16]) ^ w
+		x2 := binary.LittleEndian.Uint64(b[16:24]) ^ w
+		x3 := binary.LittleEndian.Uint64(b[24:32]) ^ w
+		binary.LittleEndian.PutUint64(b[0:8], x0)
+		binary.LittleEndian.PutUint64(b[8:16], x1)
+		binary.LittleEndian.PutUint64(b[16:24], x2)
+		binary.LittleEndian.PutUint64(b[24:32], x3)
+		b = b[32:]
+	}
 	for len(b) >= 8 {
 		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^w)
 		b = b[8:]

@@ -20,7 +20,7 @@ func TestXORMatchesBytewise(t *testing.T) {
 	for n := 0; n <= 300; n++ {
 		lengths = append(lengths, n)
 	}
-	lengths = append(lengths, blockLen-1, blockLen, blockLen+1, 2*blockLen+5, 3*blockLen-3, 70001)
+	lengths = append(lengths, blockLen-1, blockLen, blockLen+1, wideMin-1, wideMin, wideMin+1, wideMin+blockLen+3, 3*wideMin-3, 70001)
 	for _, n := range lengths {
 		src := make([]byte, n)
 		for i := range src {

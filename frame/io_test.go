@@ -125,3 +125,68 @@ func TestReaderSkipsUnreadPayload(t *testing.T) {
 		t.Fatalf("ping payload = %q, %v", p, err)
 	}
 }
+
+// failWriter fails after accepting limit bytes.
+type failWriter struct{ limit int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.limit {
+		n := w.limit
+		w.limit = 0
+		return n, errors.New("write failed")
+	}
+	w.limit -= len(p)
+	return len(p), nil
+}
+
+func TestWriterReportsWriteErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		masked bool
+		n      int
+		limit  int
+	}{
+		{"small frame", false, 10, 5},
+		{"large unmasked, header fails", false, 20000, 2},
+		{"large unmasked, payload fails", false, 20000, 100},
+		{"large masked, second chunk fails", true, 40000, 20000},
+	} {
+		fw := NewWriter(&failWriter{limit: tt.limit})
+		err := fw.WriteFrame(Header{Fin: true, Opcode: OpBinary, Masked: tt.masked}, make([]byte, tt.n))
+		if err == nil || err.Error() != "write failed" {
+			t.Errorf("%s: WriteFrame = %v, want the writer's error", tt.name, err)
+		}
+	}
+}
+
+func TestReaderOneByteAtATime(t *testing.T) {
+	t.Parallel()
+	payload := []byte("Hello, one byte at a time: masking resumes at every offset")
+	var wire bytes.Buffer
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	if err := NewWriter(&wire).WriteFrame(Header{Fin: true, Opcode: OpText, Masked: true, MaskKey: key}, payload); err != nil {
+		t.Fatal(err)
+	}
+	fr := NewReader(iotest.OneByteReader(&wire))
+	h, err := fr.ReadHeader()
+	if err != nil || h.MaskKey != key {
+		t.Fatalf("ReadHeader = %+v, %v", h, err)
+	}
+	got, err := io.ReadAll(fr)
+	if err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("ReadAll = %q, %v; want %q", got, err, payload)
+	}
+}
+
+func TestReaderEmptyPayload(t *testing.T) {
+	t.Parallel()
+	fr := NewReader(bytes.NewReader([]byte{0x88, 0x00}))
+	h, err := fr.ReadHeader()
+	if err != nil || h.Opcode != OpClose {
+		t.Fatalf("ReadHeader = %+v, %v", h, err)
+	}
+	if n, err := fr.Read(make([]byte, 8)); n != 0 || err != io.EOF {
+		t.Fatalf("Read of empty payload = %d, %v; want 0, io.EOF", n, err)
+	}
+}

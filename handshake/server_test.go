@@ -109,9 +109,10 @@ func TestOriginAllowed(t *testing.T) {
 		{"null", "example.com", nil, false},
 		{"null", "example.com", []string{"*"}, false}, // an opaque origin has no host to match
 		{"", "example.com", nil, false},
-		{"https://example.com/", "example.com", nil, false},     // not a serialized origin (RFC 6454, 6.1)
-		{"https://user@example.com", "example.com", nil, false}, // not a serialized origin
-		{"://example.com", "example.com", nil, false},           // no scheme
+		{"https://example.com/", "example.com", nil, false},                    // not a serialized origin (RFC 6454, 6.1)
+		{"https://user@example.com", "example.com", nil, false},                // not a serialized origin
+		{"://example.com", "example.com", nil, false},                          // no scheme
+		{"https://example.com@evil.com", "x", []string{"example.com*"}, false}, // userinfo is no part of an origin
 		{"https://example.com", "Example.COM", nil, true},
 		{"https://a.example.org", "example.com", []string{"*.example.org"}, true},
 		{"https://A.Example.org", "example.com", []string{"*.EXAMPLE.org"}, true},

@@ -87,8 +87,10 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("food %s arrived after %d ms, before the cooking time %v", m, f.Millis, cook)
 		}
 	}
-	if f := res.Food[ModePoll]; f.Requests < 3 { // at 0, 500 and 1000 ms at least, with a 1500 ms cook
-		t.Errorf("polling made %d requests, want at least 3", f.Requests)
+	// Polling asks every 500 ms and the food takes 1500 ms: at least one
+	// "No, wait." before it, however slow a loaded machine makes each request.
+	if f := res.Food[ModePoll]; f.Requests < 2 {
+		t.Errorf("polling made %d requests, want at least 2", f.Requests)
 	}
 	if f := res.Food[ModeLongPoll]; f.Requests != 1 {
 		t.Errorf("long polling made %d requests, want 1", f.Requests)

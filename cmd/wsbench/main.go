@@ -58,6 +58,7 @@ func run() error {
 		browser  = flag.Bool("browser", false, "send a browser's request header fields (User-Agent, Accept, Sec-Fetch-*...) instead of Go's few")
 		out      = flag.String("out", "wsbench-out", "directory for wsbench.json and the SVG charts")
 		addr     = flag.String("addr", "", "`host:port` of a server started with -serve (default: one in this process on 127.0.0.1)")
+		render   = flag.String("render", "", "only redraw the tables and charts of a `wsbench.json` into -out")
 		serve    = flag.String("serve", "", "only serve the benchmark endpoints at this `host:port`, for clients started with -addr")
 	)
 	flag.Usage = func() {
@@ -79,6 +80,9 @@ Usage: wsbench [flags]
 	defer stop()
 	if *serve != "" {
 		return serveOnly(ctx, *serve)
+	}
+	if *render != "" {
+		return renderOnly(*render, *out)
 	}
 	cfg := bench.Config{
 		Addr: *addr, Updates: *n, Rate: *rate, PollInterval: *poll, Size: *size,
@@ -131,6 +135,27 @@ Usage: wsbench [flags]
 		// A directory made here ignores itself in a git work tree, so a run
 		// in a clone leaves `git status` clean.
 		os.WriteFile(filepath.Join(*out, ".gitignore"), []byte("*\n"), 0o644)
+	}
+	fmt.Printf("\nwrote %s\n", strings.Join(paths, ", "))
+	return nil
+}
+
+func renderOnly(file, out string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := bench.ReadJSON(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if err := bench.WriteTable(os.Stdout, rep); err != nil {
+		return err
+	}
+	paths, err := bench.WriteFiles(out, rep)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("\nwrote %s\n", strings.Join(paths, ", "))
 	return nil

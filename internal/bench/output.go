@@ -24,6 +24,15 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	return enc.Encode(rep)
 }
 
+// ReadJSON reads a report written by WriteJSON.
+func ReadJSON(r io.Reader) (*Report, error) {
+	var rep Report
+	if err := json.NewDecoder(r).Decode(&rep); err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
 // WriteFiles writes the JSON report and the charts of the experiments
 // that ran into dir, creating it if needed, and returns the paths written.
 func WriteFiles(dir string, rep *Report) ([]string, error) {

@@ -97,6 +97,10 @@ func TestRunEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("JSON does not decode: %v", err)
 	}
+	again, err := ReadJSON(bytes.NewReader(b))
+	if err != nil || len(again.Requests) != len(rep.Requests) {
+		t.Fatalf("ReadJSON = %v", err)
+	}
 	if back.Machine.NumCPU < 1 || len(back.Updates) != 6 || back.Updates[0].Rounds == nil || len(back.Updates[0].Rounds) != 2 {
 		t.Errorf("decoded report is missing data: %+v", back.Machine)
 	}

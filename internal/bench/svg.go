@@ -194,13 +194,21 @@ func formatValue(v float64) string {
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
+// headerNote says when requests carried a browser's header fields.
+func headerNote(cfg Config) string {
+	if cfg.BrowserHeaders {
+		return ", browser headers"
+	}
+	return ""
+}
+
 // WriteUpdatesSVG draws bytes on the wire per delivered update, by mode and
 // client count, as grouped bars on a log scale with the rounds' spread.
 func WriteUpdatesSVG(w io.Writer, rep *Report) error {
 	cfg := rep.Config
 	d := newSVG("Bytes on the wire per delivered update",
-		fmt.Sprintf("%d updates at %g/s, %d-byte payload, polling every %v; median of %d rounds, whiskers min–max; %d CPUs",
-			cfg.Updates, cfg.Rate, cfg.Size, cfg.PollInterval, cfg.Rounds, rep.Machine.NumCPU))
+		fmt.Sprintf("%d updates at %g/s, %d-byte payload, polling every %v%s; median of %d rounds, whiskers min–max; %d CPUs",
+			cfg.Updates, cfg.Rate, cfg.Size, cfg.PollInterval, headerNote(cfg), cfg.Rounds, rep.Machine.NumCPU))
 	var vals []float64
 	for _, u := range rep.Updates {
 		vals = append(vals, u.BytesPerUpdate.Min, u.BytesPerUpdate.Max)
@@ -238,8 +246,8 @@ func WriteUpdatesSVG(w io.Writer, rep *Report) error {
 func WriteRequestsSVG(w io.Writer, rep *Report) error {
 	cfg := rep.Config
 	d := newSVG("Requests per second against requests per connection",
-		fmt.Sprintf("%d-byte echo, %d client workers, %v per cell; median of %d rounds, whiskers min–max; %d CPUs",
-			cfg.Size, cfg.Concurrency, cfg.Duration, cfg.Rounds, rep.Machine.NumCPU))
+		fmt.Sprintf("%d-byte echo, %d client workers, %v per cell%s; median of %d rounds, whiskers min–max; %d CPUs",
+			cfg.Size, cfg.Concurrency, cfg.Duration, headerNote(cfg), cfg.Rounds, rep.Machine.NumCPU))
 	hi := 3900.0
 	for _, r := range rep.Requests {
 		hi = math.Max(hi, r.PerSecond.Max)

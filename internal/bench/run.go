@@ -58,8 +58,8 @@ type Config struct {
 	// to every HTTP request and WebSocket handshake.
 	BrowserHeaders bool `json:"browser_headers"`
 
-	RunUpdates  bool `json:"run_updates"`
-	RunRequests bool `json:"run_requests"`
+	RunUpdates  bool `json:"run_updates"`  // run the updates experiment
+	RunRequests bool `json:"run_requests"` // run the requests experiment
 
 	// Progress, if set, is called with a one-line status before each cell.
 	Progress func(line string) `json:"-"`
@@ -220,13 +220,13 @@ var ArticleClaims = map[int]struct {
 
 // Report is the result of a run, as written to the JSON file.
 type Report struct {
-	Started  time.Time        `json:"started"`
-	Seconds  float64          `json:"seconds"`
+	Started  time.Time        `json:"started"` // UTC
+	Seconds  float64          `json:"seconds"` // the whole run, warm-up included
 	Machine  Machine          `json:"machine"`
 	Config   Config           `json:"config"`
 	Updates  []UpdatesResult  `json:"updates,omitempty"`
 	Requests []RequestsResult `json:"requests,omitempty"`
-	Ratios   []Ratio          `json:"ratios,omitempty"`
+	Ratios   []Ratio          `json:"ratios,omitempty"` // one per R, in Config.PerConn order
 }
 
 // Run runs the experiments cfg asks for and returns their report.

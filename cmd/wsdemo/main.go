@@ -42,6 +42,7 @@ func main() {
 	}
 	url := demo.URL(*addr, l.Addr())
 	fmt.Printf("wsdemo: open %s in a browser (its WebSocket is ws://%s)\n", url, url[len("http://"):])
+	fmt.Printf("wsdemo: plain HTTP, as in the article: curl %sconnected\n", url)
 	go func() {
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt)

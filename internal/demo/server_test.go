@@ -268,3 +268,23 @@ func TestLongPollTimeout(t *testing.T) {
 		t.Errorf("Order(%v) = %+v, want 2 requests, done, %d bytes", key, st, total)
 	}
 }
+
+func TestURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ addr, listened, want string }{
+		{"localhost:8000", "127.0.0.1:8000", "http://localhost:8000/"},
+		{":8000", "[::]:8000", "http://localhost:8000/"},
+		{"0.0.0.0:0", "0.0.0.0:41234", "http://localhost:41234/"},
+		{"127.0.0.1:0", "127.0.0.1:41234", "http://127.0.0.1:41234/"},
+		{"[::1]:9000", "[::1]:9000", "http://[::1]:9000/"},
+	}
+	for _, tt := range tests {
+		l, err := net.ResolveTCPAddr("tcp", tt.listened)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := URL(tt.addr, l); got != tt.want {
+			t.Errorf("URL(%q, %v) = %q, want %q", tt.addr, l, got, tt.want)
+		}
+	}
+}

@@ -5,8 +5,11 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
@@ -17,7 +20,17 @@ import (
 // fragmentation rules, answers pings, and echoes the close frame it gets.
 // The fuzzer must grade it FAILED where a conforming peer is OK, which
 // shows the suite can fail.
-func lenientServer(t *testing.T) string {
+func lenientServer(t *testing.T) string { return sloppyServer(t, sloppy{}) }
+
+// sloppy lists the ways a sloppyServer misbehaves beyond lenience.
+type sloppy struct {
+	closeCode   uint16 // answer every close with this code (0: echo the close frame)
+	keepTCP     bool   // after the closing handshake, leave TCP open
+	noCloseEcho bool   // drop TCP instead of answering a close
+	utf8AtEnd   bool   // check UTF-8 at the end of each text message; fail with 1007
+}
+
+func sloppyServer(t *testing.T, how sloppy) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -29,13 +42,13 @@ func lenientServer(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go lenientConn(nc)
+			go lenientConn(nc, how)
 		}
 	}()
 	return "ws://" + l.Addr().String() + "/"
 }
 
-func lenientConn(nc net.Conn) {
+func lenientConn(nc net.Conn, how sloppy) {
 	defer nc.Close()
 	br := bufio.NewReader(nc)
 	req, err := handshake.ReadRequest(br)
@@ -48,6 +61,7 @@ func lenientConn(nc net.Conn) {
 	}
 	var msg []byte
 	var op frame.Opcode
+	closing := false
 	for {
 		var hd frame.Header
 		var n int
@@ -77,7 +91,19 @@ func lenientConn(nc net.Conn) {
 			send(frame.OpPong, p)
 		case frame.OpPong:
 		case frame.OpClose:
+			if closing {
+				return // the client answered our close: close TCP (Section 7.1.1)
+			}
+			if how.noCloseEcho {
+				return
+			}
+			if how.closeCode != 0 {
+				p = []byte{byte(how.closeCode >> 8), byte(how.closeCode)}
+			}
 			send(frame.OpClose, p)
+			if how.keepTCP {
+				io.Copy(io.Discard, br) // until the client gives up
+			}
 			return
 		default:
 			if hd.Opcode != frame.OpContinuation {
@@ -85,6 +111,11 @@ func lenientConn(nc net.Conn) {
 			}
 			msg = append(msg, p...)
 			if hd.Fin {
+				if how.utf8AtEnd && op == frame.OpText && !utf8.Valid(msg) {
+					send(frame.OpClose, []byte{0x03, 0xef}) // 1007
+					closing = true
+					continue
+				}
 				send(op, msg)
 			}
 		}
@@ -129,5 +160,114 @@ func TestLenientServerFails(t *testing.T) {
 				t.Errorf("case %s = %s (%s), want %s\n%s", tt.id, r.Grade, r.Reason, tt.want, strings.Join(log, "\n"))
 			}
 		})
+	}
+}
+
+// TestSloppyServers checks the closing verdicts and NON-STRICT grades.
+func TestSloppyServers(t *testing.T) {
+	tests := []struct {
+		name     string
+		how      sloppy
+		id       string
+		want     Grade // combined
+		behavior Grade
+		close    Grade
+	}{
+		{"wrong code in group 7 fails behavior", sloppy{closeCode: 1001}, "7.7.1", Failed, Failed, WrongCode},
+		{"wrong code elsewhere", sloppy{closeCode: 1001}, "1.1.1", Failed, OK, WrongCode},
+		{"server keeps TCP open", sloppy{keepTCP: true}, "1.1.1", Failed, OK, FailedByClient},
+		{"no close reply", sloppy{noCloseEcho: true}, "2.1", Failed, OK, Unclean},
+		{"no close reply where a drop is fine", sloppy{noCloseEcho: true}, "7.3.2", OK, OK, OK},
+		{"UTF-8 checked at message end", sloppy{utf8AtEnd: true}, "6.4.1", NonStrict, NonStrict, OK},
+		{"UTF-8 checked at message end, one frame", sloppy{utf8AtEnd: true}, "6.4.4", NonStrict, NonStrict, OK},
+		{"UTF-8 checked at message end, 6.3.1", sloppy{utf8AtEnd: true}, "6.3.1", OK, OK, OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := sloppyServer(t, tt.how)
+			r := RunServerCase(context.Background(), url, Lookup(tt.id), nil)
+			if r.Grade != tt.want || r.Behavior != tt.behavior || r.BehaviorClose != tt.close {
+				t.Errorf("case %s: %s (behavior %s, close %s), want %s (%s, %s): %s",
+					tt.id, r.Grade, r.Behavior, r.BehaviorClose, tt.want, tt.behavior, tt.close, r.Reason)
+			}
+		})
+	}
+}
+
+// TestFuzzingServerUnmaskedClient: a client that echoes without masking is
+// graded FAILED (RFC 6455, Section 5.1), while a masking one is OK.
+func TestFuzzingServerUnmaskedClient(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fs := &FuzzingServer{Cases: []*Case{Lookup("1.1.2")}}
+	go fs.Serve(l)
+	for _, masked := range []bool{false, true} {
+		agent := "unmasked"
+		if masked {
+			agent = "masked"
+		}
+		copts := &handshake.ClientOptions{}
+		req, key, err := handshake.NewRequest(context.Background(), "ws://"+l.Addr().String()+"/runCase?case=1&agent="+agent, copts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Write(nc)
+		br := bufio.NewReader(nc)
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := handshake.CheckResponse(resp, key, copts); err != nil {
+			t.Fatal(err)
+		}
+		hb := make([]byte, 2)
+		io.ReadFull(br, hb)
+		hd, _, err := frame.ParseHeader(hb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make([]byte, hd.PayloadLen)
+		io.ReadFull(br, p)
+		h := frame.Header{Fin: true, Opcode: hd.Opcode, PayloadLen: hd.PayloadLen, Masked: masked, MaskKey: [4]byte{1, 2, 3, 4}}
+		out := frame.AppendHeader(nil, h)
+		n := len(out)
+		out = append(out, p...)
+		if masked {
+			frame.Mask(h.MaskKey, out[n:], 0)
+		}
+		nc.Write(out)
+		// Answer the fuzzer's close, masked, then wait for the server to close TCP.
+		io.ReadFull(br, make([]byte, 4))
+		closeFrame := frame.AppendHeader(nil, frame.Header{Fin: true, Opcode: frame.OpClose, Masked: true, PayloadLen: 2})
+		nc.Write(append(closeFrame, 0x03^0, 0xe8^0))
+		io.Copy(io.Discard, br)
+		nc.Close()
+		var r *Result
+		for end := time.Now().Add(5 * time.Second); r == nil && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+			if rs := fs.Results(agent); len(rs) == 1 {
+				r = rs[0]
+			}
+		}
+		if r == nil {
+			t.Fatalf("%s: no result", agent)
+		}
+		want := Failed
+		if masked {
+			want = OK
+		}
+		if r.Grade != want {
+			t.Errorf("%s client: %s (%s), want %s", agent, r.Grade, r.Reason, want)
+		}
+		if !masked && !strings.Contains(r.Reason, "not masked") {
+			t.Errorf("unmasked client: reason %q does not say why", r.Reason)
+		}
 	}
 }

@@ -1,0 +1,125 @@
+package conform_test
+
+import (
+	"context"
+	"net"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/internal/conform"
+	"github.com/rfc6455/ws/internal/echo"
+	"github.com/rfc6455/ws/internal/testee"
+)
+
+// Groups 12 and 13 (permessage-deflate, RFC 7692) against our own server
+// (both echo modes) and client, in process. Each case sends
+// deflateMessages messages instead of the catalogue's 1000 (every size,
+// fragmentation and negotiation is still run); cmd/wsconform runs the full
+// count.
+
+func deflateCases(t *testing.T) []*conform.Case {
+	cases, err := conform.Select(conform.All(), "12.*,13.*", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 216 {
+		t.Fatalf("%d cases in groups 12 and 13, want 216", len(cases))
+	}
+	return cases
+}
+
+func deflateRunOptions(agent string) *conform.Options {
+	o := runOptions(agent)
+	o.DeflateMessages = deflateMessages
+	return o
+}
+
+// compression is what our server and client use: on, with a read limit for
+// the 131072-character text messages (up to 4 bytes each).
+func compression() conn.Options {
+	return conn.Options{ReadLimit: 1 << 20, Compression: conn.Compression{Enable: true}}
+}
+
+func TestDeflateServerSuite(t *testing.T) {
+	t.Parallel()
+	modes := []struct {
+		agent string
+		opts  *echo.Options
+	}{
+		{"rfc6455-ws server", &echo.Options{AcceptOptions: conn.AcceptOptions{Options: compression()}}},
+		{"rfc6455-ws server (streaming)", &echo.Options{AcceptOptions: conn.AcceptOptions{Options: compression()}, Streaming: true}},
+	}
+	urls := make([]string, len(modes))
+	for i, m := range modes {
+		srv := httptest.NewServer(echo.Handler(m.opts))
+		defer srv.Close()
+		urls[i] = "ws" + strings.TrimPrefix(srv.URL, "http")
+	}
+	results := make([][]*conform.Result, len(modes))
+	start := time.Now()
+	for _, c := range deflateCases(t) {
+		t.Run(c.ID, func(t *testing.T) {
+			rs := make([]*conform.Result, len(modes))
+			var wg sync.WaitGroup
+			for i, m := range modes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rs[i] = conform.RunServerCase(context.Background(), urls[i], c, deflateRunOptions(m.agent))
+				}()
+			}
+			wg.Wait()
+			for i, m := range modes {
+				results[i] = append(results[i], rs[i])
+				check(t, m.agent, rs[i])
+			}
+		})
+	}
+	for i, m := range modes {
+		logSummary(t, m.agent, results[i], time.Since(start))
+	}
+}
+
+func TestDeflateClientSuite(t *testing.T) {
+	t.Parallel()
+	cases := deflateCases(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fs := &conform.FuzzingServer{Cases: cases, Options: deflateRunOptions("")}
+	go fs.Serve(l)
+	base := "ws://" + l.Addr().String()
+	agent := "rfc6455-ws client"
+	// The client offers client_no_context_takeover: 13.2, 13.5, 13.6 and
+	// 13.7 accept only a client that does.
+	opts := compression()
+	opts.Compression.ClientNoContextTakeover = true
+	topts := &testee.Options{Agent: agent, Dial: &conn.DialOptions{Options: opts}}
+	ctx := context.Background()
+	start := time.Now()
+	for i, c := range cases {
+		t.Run(c.ID, func(t *testing.T) {
+			if err := testee.RunCase(ctx, base, i+1, topts); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				if r := result(fs, agent, c.ID); r != nil {
+					check(t, agent, r)
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no result recorded for case %s", c.ID)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	logSummary(t, "client", fs.Results(agent), time.Since(start))
+}

@@ -50,7 +50,9 @@ func TestBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	start := time.Now()
-	b, err := browser.Start(ctx, path, "http://"+addr+"/?poll=500&report=1")
+	// --enable-logging=stderr puts the page's console (script errors) in
+	// b.Output(), shown if the test fails.
+	b, err := browser.Start(ctx, path, "http://"+addr+"/?poll=500&report=1", "--enable-logging=stderr")
 	if err != nil {
 		t.Fatal(err)
 	}

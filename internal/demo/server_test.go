@@ -64,10 +64,11 @@ func (lr *logRecorder) snapshot() []string {
 	return append([]string(nil), lr.lines...)
 }
 
-// waitFor waits until a log line contains s, or fails the test after 10 s.
+// waitFor waits until a log line contains s, or fails the test after 30 s
+// (generous: CI machines run Chromium and the race detector side by side).
 func (lr *logRecorder) waitFor(t testing.TB, s string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		lr.mu.Lock()
 		for _, l := range lr.lines {

@@ -10,11 +10,11 @@
 //   - GET / without an Upgrade header serves the page (page/index.html,
 //     embedded); GET /connected answers "I am connected".
 //   - GET / with Upgrade: websocket is upgraded by conn.Accept on the same
-//     port. The 101 headers are logged from handshake.ServerOptions
-//     .ResponseHeader, the article's `headers` event; the greeting
-//     "This is a message from server, connection is established" is sent;
-//     every message from the client is logged; the close code is logged when
-//     the tab goes away.
+//     port. The 101 headers are logged from the hook
+//     handshake.ServerOptions.ResponseHeader, the article's `headers` event;
+//     the greeting "This is a message from server, connection is
+//     established" is sent; every message from the client is logged; the
+//     close code is logged when the tab goes away.
 //   - The article's food order, three ways: /food/poll (the client asks every
 //     second), /food/longpoll (the request is held until the food is ready)
 //     and /food/ws (a WebSocket: the server pushes when it is ready). Each

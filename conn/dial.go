@@ -131,20 +131,26 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 		nc.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
-	ep, resp, err := handshakeOver(ctx, nc, req, key, copts, secure, opts)
+	start, resp, err := handshakeOver(ctx, nc, req, key, copts, secure, opts)
 	if !stop() && err == nil {
 		err = ctx.Err() // the interruption may have hit the connection
-		ep = nil
 	}
 	if err != nil {
 		nc.Close()
 		return nil, resp, fail(err)
 	}
-	return ep, resp, nil
+	// The interruption can no longer run: clear the handshake deadline.
+	if err := nc.SetDeadline(time.Time{}); err != nil {
+		nc.Close()
+		return nil, resp, fail(err)
+	}
+	return start(), resp, nil
 }
 
 // handshakeOver runs TLS (for wss://) and the opening handshake over nc.
-func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key string, copts *handshake.ClientOptions, secure bool, opts *DialOptions) (*Endpoint, *http.Response, error) {
+// On success it returns the function that starts the Endpoint, which Dial
+// calls once the context can no longer interrupt the connection.
+func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key string, copts *handshake.ClientOptions, secure bool, opts *DialOptions) (start func() *Endpoint, resp *http.Response, err error) {
 	c := nc
 	if secure {
 		tc := tls.Client(nc, tlsConfigFor(opts.TLSConfig, req.URL.Hostname()))
@@ -158,7 +164,7 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 		return nil, nil, err
 	}
 	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, req)
+	resp, err = http.ReadResponse(br, req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read handshake response: %w", err)
 	}
@@ -176,20 +182,20 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	if n := br.Buffered(); n > 0 {
 		buffered, _ = br.Peek(n)
 	}
-	if err := c.SetDeadline(time.Time{}); err != nil {
-		return nil, resp, err
-	}
-	if opts.WrapConn != nil {
-		if len(buffered) > 0 {
-			c = &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), c)}
-			buffered = nil
+	start = func() *Endpoint {
+		if opts.WrapConn != nil {
+			if len(buffered) > 0 {
+				c = &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), c)}
+				buffered = nil
+			}
+			c = opts.WrapConn(c)
 		}
-		c = opts.WrapConn(c)
+		o := opts.Options
+		o.Subprotocol = protocol
+		o.Compression.Negotiated = deflateParams
+		return NewEndpoint(c, buffered, Client, &o)
 	}
-	o := opts.Options
-	o.Subprotocol = protocol
-	o.Compression.Negotiated = deflateParams
-	return NewEndpoint(c, buffered, Client, &o), resp, nil
+	return start, resp, nil
 }
 
 // dialAddr returns the host:port to connect to for a ws:// or wss:// URL.

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -71,7 +71,9 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if opts.Agent == "" {
-			opts.Agent = strings.TrimPrefix(u, "ws://")
+			if pu, err := url.Parse(u); err == nil {
+				opts.Agent = pu.Host
+			}
 		}
 		dir := *report
 		if dir == "" {

@@ -2,7 +2,6 @@ package conform
 
 import (
 	"context"
-
 	"flag"
 	"fmt"
 	"io"

@@ -94,7 +94,6 @@ type Session struct {
 	direct bool
 	quiet  bool
 	log    []LogEntry
-	logged int // frames logged individually
 
 	expects     []expectation
 	closeExp    *CloseExpect
@@ -200,9 +199,9 @@ func (s *Session) Send(d Delivery, frames ...Frame) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	var buf []byte
-	flush := func(what string) {
+	flush := func() {
 		if len(buf) > 0 {
-			s.write(buf, d.Chop, what)
+			s.write(buf, d.Chop)
 			buf = buf[:0]
 		}
 	}
@@ -211,10 +210,10 @@ func (s *Session) Send(d Delivery, frames ...Frame) {
 		h, buf = s.encode(buf, f)
 		s.noteSent(h, f.Payload, d)
 		if d.Sync || d.Chop > 0 {
-			flush("")
+			flush()
 		}
 	}
-	flush("")
+	flush()
 }
 
 func (s *Session) noteSent(h frame.Header, p []byte, d Delivery) {
@@ -245,7 +244,7 @@ func (s *Session) noteSent(h frame.Header, p []byte, d Delivery) {
 	s.logLocked("tx", text)
 }
 
-func (s *Session) write(b []byte, chop int, _ string) {
+func (s *Session) write(b []byte, chop int) {
 	s.mu.Lock()
 	gone := s.tcpGone
 	s.mu.Unlock()
@@ -271,7 +270,9 @@ func (s *Session) write(b []byte, chop int, _ string) {
 // and logs it as sent, for cases that write a frame's bytes in pieces of
 // their own with WriteRaw (6.4.3, 6.4.4).
 func (s *Session) Encode(f Frame, note string) []byte {
+	s.wmu.Lock() // the mask key source is shared with Send
 	h, b := s.encode(nil, f)
+	s.wmu.Unlock()
 	s.noteSent(h, f.Payload, Delivery{})
 	if note != "" {
 		s.Logf("%s", note)
@@ -304,7 +305,7 @@ func (s *Session) WriteRaw(b []byte) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.Logf("tcp write of %d bytes", len(b))
-	s.write(b, 0, "")
+	s.write(b, 0)
 }
 
 // SendClose sends a close frame with the given code and reason (code 0:
@@ -328,7 +329,7 @@ func (s *Session) closeTimeout() {
 	}
 }
 
-// open reports whether the connection is open: no close frame either way, TCP up.
+// openLocked reports whether the connection is open: no close frame either way, TCP up.
 func (s *Session) openLocked() bool { return !s.tcpGone && !s.sentClose && !s.recvClose }
 
 // IsOpen reports whether the WebSocket connection is still open (no close

@@ -24,11 +24,15 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	return enc.Encode(rep)
 }
 
-// ReadJSON reads a report written by WriteJSON.
+// ReadJSON reads a report written by WriteJSON, and recomputes its
+// ratios from its requests results (so older files gain newer ratios).
 func ReadJSON(r io.Reader) (*Report, error) {
 	var rep Report
 	if err := json.NewDecoder(r).Decode(&rep); err != nil {
 		return nil, err
+	}
+	if len(rep.Requests) > 0 {
+		rep.Ratios = ratios(rep.Requests, rep.Config.PerConn)
 	}
 	return &rep, nil
 }

@@ -200,8 +200,13 @@ type Ratio struct {
 	PerConn         int     `json:"per_conn"`
 	WSOverNewConn   float64 `json:"ws_over_http_new_conn"`
 	WSOverKeepAlive float64 `json:"ws_over_http_keep_alive"`
-	Article         float64 `json:"article_ratio,omitempty"` // the article's WebSocket/HTTP ratio, 0 where it gives none
-	ArticleClaim    string  `json:"article_claim"`
+	// The same comparison by process CPU time per request (HTTP's over
+	// WebSocket's): what the throughput ratio would be if the process were
+	// CPU-bound and alone, steadier than requests/s on a shared machine.
+	CPUNewConnOverWS   float64 `json:"cpu_http_new_conn_over_ws"`
+	CPUKeepAliveOverWS float64 `json:"cpu_http_keep_alive_over_ws"`
+	Article            float64 `json:"article_ratio,omitempty"` // the article's WebSocket/HTTP ratio, 0 where it gives none
+	ArticleClaim       string  `json:"article_claim"`
 }
 
 // ArticleClaims gives, for each R the article shows, its claim about
@@ -625,11 +630,13 @@ func echoHTTP(ctx context.Context, hc *http.Client, base string, payload []byte)
 	return nil
 }
 
-// ratios compares the medians of the WebSocket and HTTP modes at each R.
+// ratios compares the medians of the WebSocket and HTTP modes at each R,
+// by requests per second and by CPU time per request.
 func ratios(res []RequestsResult, perConn []int) []Ratio {
-	med := map[string]float64{}
+	med, cpu := map[string]float64{}, map[string]float64{}
 	for _, r := range res {
 		med[r.Mode+"/"+strconv.Itoa(r.PerConn)] = r.PerSecond.Median
+		cpu[r.Mode+"/"+strconv.Itoa(r.PerConn)] = r.CPUUsPerRequest.Median
 	}
 	var out []Ratio
 	for _, pc := range perConn {
@@ -641,6 +648,10 @@ func ratios(res []RequestsResult, perConn []int) []Ratio {
 		}
 		if v := med[ModeHTTPKeepAlive+k]; v > 0 {
 			rt.WSOverKeepAlive = ws / v
+		}
+		if ws := cpu[ModeWSRequests+k]; ws > 0 {
+			rt.CPUNewConnOverWS = cpu[ModeHTTPClose+k] / ws
+			rt.CPUKeepAliveOverWS = cpu[ModeHTTPKeepAlive+k] / ws
 		}
 		if a, ok := ArticleClaims[pc]; ok {
 			rt.Article, rt.ArticleClaim = a.Ratio, a.Claim

@@ -298,11 +298,11 @@ func WriteRequestsSVG(w io.Writer, rep *Report) error {
 // against both HTTP modes, and the article's.
 func WriteRatiosSVG(w io.Writer, rep *Report) error {
 	cfg := rep.Config
-	d := newSVG("WebSocket requests/s divided by HTTP requests/s",
-		fmt.Sprintf("ratio of medians; above 1: WebSocket faster; %d CPUs", rep.Machine.NumCPU))
+	d := newSVG("WebSocket against HTTP, by requests/s and by CPU time per request",
+		fmt.Sprintf("ratios of medians; above 1: WebSocket faster (or cheaper); %d CPUs", rep.Machine.NumCPU))
 	var vals []float64
 	for _, r := range rep.Ratios {
-		vals = append(vals, r.WSOverNewConn, r.WSOverKeepAlive, r.Article)
+		vals = append(vals, r.WSOverNewConn, r.WSOverKeepAlive, r.CPUNewConnOverWS, r.CPUKeepAliveOverWS, r.Article)
 	}
 	sc := newLogScale(vals)
 	sc.grid(d)
@@ -312,11 +312,14 @@ func WriteRatiosSVG(w io.Writer, rep *Report) error {
 	xOf := func(i int) float64 { return marginL + step*(float64(i)+0.5) }
 	series := []struct {
 		name, color, dash string
+		hollow            bool
 		v                 func(Ratio) float64
 	}{
-		{"vs HTTP new conn", colorRed, "", func(r Ratio) float64 { return r.WSOverNewConn }},
-		{"vs HTTP keep-alive", colorOrange, "", func(r Ratio) float64 { return r.WSOverKeepAlive }},
-		{"article", gray, "4,3", func(r Ratio) float64 { return r.Article }},
+		{"req/s vs new conn", colorRed, "", false, func(r Ratio) float64 { return r.WSOverNewConn }},
+		{"req/s vs keep-alive", colorOrange, "", false, func(r Ratio) float64 { return r.WSOverKeepAlive }},
+		{"CPU vs new conn", colorRed, "2,3", true, func(r Ratio) float64 { return r.CPUNewConnOverWS }},
+		{"CPU vs keep-alive", colorOrange, "2,3", true, func(r Ratio) float64 { return r.CPUKeepAliveOverWS }},
+		{"article (req/s)", gray, "6,3", false, func(r Ratio) float64 { return r.Article }},
 	}
 	for i, r := range rep.Ratios {
 		d.text(xOf(i), marginT+plotH+18, "middle", 12, "normal", strconv.Itoa(r.PerConn))
@@ -331,10 +334,25 @@ func WriteRatiosSVG(w io.Writer, rep *Report) error {
 		d.polyline(pts, s.color, s.dash)
 		for i, r := range rep.Ratios {
 			if v := s.v(r); v > 0 {
-				d.circle(xOf(i), sc.y(v), 4, s.color, s.color, fmt.Sprintf("%s, R=%d: %.2f", s.name, r.PerConn, v))
+				fill := s.color
+				if s.hollow {
+					fill = "white"
+				}
+				d.circle(xOf(i), sc.y(v), 4, fill, s.color, fmt.Sprintf("%s, R=%d: %.2f", s.name, r.PerConn, v))
 			}
 		}
 	}
-	d.legend([]string{series[0].name, series[1].name, series[2].name}, []string{colorRed, colorOrange, gray})
+	// Legend: a line sample and a marker per series.
+	lx, ly := float64(chartW-marginR+12), float64(marginT+10)
+	for i, s := range series {
+		y := ly + float64(i)*20
+		d.line(lx, y-4, lx+22, y-4, s.color, 2, s.dash)
+		fill := s.color
+		if s.hollow {
+			fill = "white"
+		}
+		d.circle(lx+11, y-4, 3.5, fill, s.color, s.name)
+		d.text(lx+28, y, "start", 11, "normal", s.name)
+	}
 	return d.finish(w)
 }

@@ -79,19 +79,30 @@ func WriteTable(w io.Writer, rep *Report) error {
 		}
 		fmt.Fprintf(w, "\nper request (medians): bytes on the wire, and process CPU time\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "R/conn\tbytes new conn\tbytes keep-alive\tbytes WebSocket\tCPU µs new conn\tCPU µs keep-alive\tCPU µs WebSocket\t")
+		fmt.Fprintln(tw, "R/conn\tbytes new conn\tbytes keep-alive\tbytes WebSocket\tCPU µs new conn\tCPU µs keep-alive\tCPU µs WebSocket\tCPU new conn/WS\tCPU keep-alive/WS\t")
 		for _, pc := range cfg.PerConn {
 			fmt.Fprintf(tw, "%d", pc)
 			for _, f := range perRequestFigures(by, pc) {
 				fmt.Fprintf(tw, "\t%.0f", f)
 			}
-			fmt.Fprintln(tw, "\t")
+			rt := ratioAt(rep, pc)
+			fmt.Fprintf(tw, "\t%.2f\t%.2f\t\n", rt.CPUNewConnOverWS, rt.CPUKeepAliveOverWS)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ratioAt returns the report's ratios at R=pc (zero if absent).
+func ratioAt(rep *Report, pc int) Ratio {
+	for _, rt := range rep.Ratios {
+		if rt.PerConn == pc {
+			return rt
+		}
+	}
+	return Ratio{PerConn: pc}
 }
 
 // perRequestFigures returns the median bytes per request of the three
@@ -149,14 +160,15 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 				formatSpread(by[ModeWSRequests+k].PerSecond, 0), rt.WSOverNewConn, rt.WSOverKeepAlive, article)
 		}
 		fmt.Fprint(w, "\nPer request (medians): bytes on the wire, and process CPU time.\n\n")
-		fmt.Fprintln(w, "| R per conn | bytes, new conn | bytes, keep-alive | bytes, WebSocket | CPU µs, new conn | CPU µs, keep-alive | CPU µs, WebSocket |")
-		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| R per conn | bytes, new conn | bytes, keep-alive | bytes, WebSocket | CPU µs, new conn | CPU µs, keep-alive | CPU µs, WebSocket | CPU new conn / WS | CPU keep-alive / WS |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, pc := range cfg.PerConn {
 			fmt.Fprintf(w, "| %d |", pc)
 			for _, f := range perRequestFigures(by, pc) {
 				fmt.Fprintf(w, " %.0f |", f)
 			}
-			fmt.Fprintln(w)
+			rt := ratioAt(rep, pc)
+			fmt.Fprintf(w, " %.2f | %.2f |\n", rt.CPUNewConnOverWS, rt.CPUKeepAliveOverWS)
 		}
 	}
 	return nil

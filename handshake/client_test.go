@@ -95,7 +95,7 @@ func TestNewRequest(t *testing.T) {
 		{"ws://example.com/", http.Header{"Upgrade": {"h2c"}}, "", "", ErrReservedHeader},
 	}
 	for _, tt := range tests {
-		req, _, err := NewRequest(nil, tt.url, &ClientOptions{Header: tt.header})
+		req, _, err := NewRequest(context.TODO(), tt.url, &ClientOptions{Header: tt.header})
 		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 			t.Errorf("NewRequest(%q) err = %v, want %v", tt.url, err, tt.wantErr)
 			continue
@@ -125,7 +125,7 @@ func TestNewRequestOffers(t *testing.T) {
 		{Extensions: []Extension{{Name: "a;b"}}},                                    // token (9.1)
 		{Extensions: []Extension{{Name: "a", Params: []Param{{"p", "1 2", true}}}}}, // token value (9.1)
 	} {
-		if _, _, err := NewRequest(nil, "ws://example.com/", opts); !errors.Is(err, ErrOfferSyntax) {
+		if _, _, err := NewRequest(context.TODO(), "ws://example.com/", opts); !errors.Is(err, ErrOfferSyntax) {
 			t.Errorf("NewRequest(%+v) err = %v, want ErrOfferSyntax", opts, err)
 		}
 	}
@@ -134,7 +134,7 @@ func TestNewRequestOffers(t *testing.T) {
 	if err != nil || req.Context() != ctx {
 		t.Errorf("NewRequest does not keep the context: %v", err)
 	}
-	if _, _, err := NewRequest(nil, "ws://example.com/", &ClientOptions{Rand: bytes.NewReader(nil)}); err == nil {
+	if _, _, err := NewRequest(context.TODO(), "ws://example.com/", &ClientOptions{Rand: bytes.NewReader(nil)}); err == nil {
 		t.Error("NewRequest with an empty Rand: err = nil")
 	}
 }
@@ -165,7 +165,7 @@ func TestCheckResponseBody(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	copts := &ClientOptions{Subprotocols: []string{"v1", "v2"}, Extensions: []Extension{{Name: "x-a"}, {Name: "x-b", Params: []Param{{"p", "1", true}}}}}
-	req, key, err := NewRequest(nil, "ws://127.0.0.1:9001/", copts)
+	req, key, err := NewRequest(context.TODO(), "ws://127.0.0.1:9001/", copts)
 	if err != nil {
 		t.Fatal(err)
 	}

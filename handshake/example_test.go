@@ -1,6 +1,7 @@
 package handshake_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -43,4 +44,28 @@ func ExampleCheckRequest() {
 	// Connection: Upgrade
 	// Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
 	// Sec-WebSocket-Protocol: chat
+}
+
+// A client builds the request for a ws:// URL, then checks the answer.
+func ExampleNewRequest() {
+	nonce := strings.NewReader("the sample nonce") // 16 bytes; nil means crypto/rand
+	opts := &handshake.ClientOptions{Subprotocols: []string{"chat"}, Rand: nonce}
+	req, key, err := handshake.NewRequest(context.Background(), "ws://server.example.com:80/chat", opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(req.Method, req.URL.RequestURI(), "Host:", req.Host, "key:", key)
+
+	resp := &http.Response{StatusCode: 101, Header: http.Header{
+		"Upgrade":                {"websocket"},
+		"Connection":             {"Upgrade"},
+		"Sec-Websocket-Accept":   {"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="},
+		"Sec-Websocket-Protocol": {"chat"},
+	}}
+	protocol, _, err := handshake.CheckResponse(resp, key, opts)
+	fmt.Printf("protocol %q, err %v\n", protocol, err)
+	// Output:
+	// GET /chat Host: server.example.com key: dGhlIHNhbXBsZSBub25jZQ==
+	// protocol "chat", err <nil>
 }

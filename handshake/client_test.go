@@ -129,6 +129,10 @@ func TestNewRequestOffers(t *testing.T) {
 			t.Errorf("NewRequest(%+v) err = %v, want ErrOfferSyntax", opts, err)
 		}
 	}
+	//lint:ignore SA1012 nil is documented to mean context.Background
+	if req, _, err := NewRequest(nil, "ws://example.com/", nil); err != nil || req.Context() != context.Background() {
+		t.Errorf("NewRequest(nil ctx) = %v; want a request with context.Background()", err)
+	}
 	ctx := context.WithValue(context.Background(), struct{}{}, 1)
 	req, _, err := NewRequest(ctx, "ws://example.com/", nil)
 	if err != nil || req.Context() != ctx {

@@ -331,3 +331,28 @@ func TestCloseInvalid(t *testing.T) {
 		t.Fatal("invalid Close closed the connection")
 	}
 }
+
+// TestWriteTimeout: a peer that stops reading makes a write fail after
+// WriteTimeout, which closes the connection (1006, nothing more sent).
+func TestWriteTimeout(t *testing.T) {
+	t.Parallel()
+	sc, _ := tcpPair(t) // the client never reads
+	ep := NewEndpoint(sc, nil, Server, &Options{WriteTimeout: 100 * time.Millisecond})
+	big := make([]byte, 1<<20)
+	var err error
+	start := time.Now()
+	for err == nil && time.Since(start) < 10*time.Second {
+		err = ep.WriteMessage(frame.OpBinary, big)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("WriteMessage = %v, want a timeout", err)
+	}
+	if err := ep.WriteMessage(frame.OpBinary, []byte("x")); !errors.Is(err, ErrClosed) && !errors.As(err, &ne) {
+		t.Fatalf("write after the failure = %v", err)
+	}
+	_, _, rerr := ep.ReadMessage(nil)
+	if CloseStatus(rerr) != frame.CloseAbnormal {
+		t.Fatalf("ReadMessage after write timeout = %v, want 1006", rerr)
+	}
+}

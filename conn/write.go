@@ -15,7 +15,9 @@ const copyMax = 2 << 10
 
 var (
 	// ErrClosed is returned by writes after the Close frame was sent (RFC
-	// 6455, Section 5.5.1: no data frames after a Close frame).
+	// 6455, Section 5.5.1: no data frames after a Close frame) or the
+	// connection was closed. A write that fails for another reason returns
+	// that error (for example a timeout) and closes the connection.
 	ErrClosed = errors.New("conn: connection closed")
 	// ErrBadOpcode is returned by WriteMessage, NextWriter and NetConn for
 	// an opcode other than frame.OpText or frame.OpBinary.
@@ -47,6 +49,9 @@ func (ep *Endpoint) prepare(h frame.Header, n int) (frame.Header, error) {
 	if ep.werr != nil {
 		return h, ep.werr
 	}
+	if ep.closeErr.Load() != nil {
+		return h, ErrClosed
+	}
 	if err := ep.setWriteDeadline(); err != nil {
 		return h, ep.writeFailed(err)
 	}
@@ -67,8 +72,12 @@ func (ep *Endpoint) prepare(h frame.Header, n int) (frame.Header, error) {
 // writeFailed makes a write error sticky and closes the connection: a
 // frame cut short cannot be resumed. Nothing more is sent (1006). wmu held.
 func (ep *Endpoint) writeFailed(err error) error {
+	if ep.closeErr.Load() != nil {
+		err = ErrClosed // closed meanwhile, by us or by a failure seen on the read side
+	} else {
+		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
+	}
 	ep.werr = err
-	ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
 	return err
 }
 

@@ -34,6 +34,27 @@ type Options struct {
 	// of groups 12 and 13 sends (the catalogue's 1000 take minutes per case
 	// in a test run); each capped case says so in its log. 0 sends 1000.
 	DeflateMessages int
+	// CloseTimeout is how long the fuzzer waits for the peer's close frame
+	// after sending its own before it drops TCP (default DefaultCloseTimeout,
+	// Autobahn's 1 s). DropTimeout is how long a fuzzing client waits for
+	// the server to close TCP after the closing handshake before it drops
+	// it itself and grades FAILED BY CLIENT (default DefaultDropTimeout).
+	// Raise them only to run on a heavily loaded machine.
+	CloseTimeout, DropTimeout time.Duration
+}
+
+func (o *Options) closeTimeout() time.Duration {
+	if o == nil || o.CloseTimeout <= 0 {
+		return DefaultCloseTimeout
+	}
+	return o.CloseTimeout
+}
+
+func (o *Options) dropTimeout() time.Duration {
+	if o == nil || o.DropTimeout <= 0 {
+		return DefaultDropTimeout
+	}
+	return o.DropTimeout
 }
 
 func (o *Options) handshakeTimeout() time.Duration {
@@ -70,7 +91,7 @@ func (s *Session) run(ctx context.Context, r *Result) {
 	}
 	select {
 	case <-s.readerDone:
-	case <-time.After(closeHandshakeTimeout + serverDropTimeout + 2*time.Second):
+	case <-time.After(s.opts.closeTimeout() + s.opts.dropTimeout() + 2*time.Second):
 		s.abort("the connection did not end after the case")
 		<-s.readerDone
 	}
@@ -266,7 +287,7 @@ func (fs *FuzzingServer) ServeConn(ctx context.Context, nc net.Conn) {
 	case "/updateReports":
 		// A client may ask as soon as its side of the last case is closed,
 		// before the fuzzer has graded it: wait (bounded) for running cases.
-		for end := time.Now().Add(closeHandshakeTimeout + serverDropTimeout + 5*time.Second); time.Now().Before(end); {
+		for end := time.Now().Add(opts.closeTimeout() + opts.dropTimeout() + 5*time.Second); time.Now().Before(end); {
 			fs.mu.Lock()
 			n := fs.running
 			fs.mu.Unlock()

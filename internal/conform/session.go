@@ -17,8 +17,8 @@ import (
 
 // Fuzzer protocol defaults (catalogue, section 1.3).
 const (
-	closeHandshakeTimeout = 1 * time.Second // wait for the peer's close after ours
-	serverDropTimeout     = 1 * time.Second // fuzzing client waits this long for the server to drop TCP
+	DefaultCloseTimeout = 1 * time.Second // wait for the peer's close after ours
+	DefaultDropTimeout  = 1 * time.Second // a fuzzing client waits this long for the server to drop TCP
 	maxMessage            = 64 << 20        // the fuzzer refuses frames and messages over 64 MiB (the largest case sends 16 MiB)
 	writeTimeout          = 60 * time.Second
 )
@@ -229,7 +229,7 @@ func (s *Session) noteSent(h frame.Header, p []byte, d Delivery) {
 		if cp, err := frame.ParseClosePayload(p); err == nil {
 			s.sentCode = cp.Code
 		}
-		time.AfterFunc(closeHandshakeTimeout, s.closeTimeout)
+		time.AfterFunc(s.opts.closeTimeout(), s.closeTimeout)
 	}
 	if s.quiet && !h.Opcode.IsControl() {
 		return
@@ -628,7 +628,7 @@ func (s *Session) reader() {
 				s.Logf("closing handshake done: the fuzzer (server) closes TCP")
 				return
 			}
-			s.nc.SetReadDeadline(time.Now().Add(serverDropTimeout))
+			s.nc.SetReadDeadline(time.Now().Add(s.opts.dropTimeout()))
 		}
 	}
 }
@@ -636,7 +636,7 @@ func (s *Session) reader() {
 // drain waits (bounded) for the peer to close after the fuzzer failed the
 // connection, without processing more frames.
 func (s *Session) drain() {
-	s.nc.SetReadDeadline(time.Now().Add(closeHandshakeTimeout + serverDropTimeout))
+	s.nc.SetReadDeadline(time.Now().Add(s.opts.closeTimeout() + s.opts.dropTimeout()))
 	buf := make([]byte, 32<<10)
 	for {
 		if _, err := s.br.Read(buf); err != nil {
@@ -656,7 +656,7 @@ func (s *Session) endRead(err error) {
 		s.logLocked("--", "TCP closed by the peer")
 	case errors.As(err, &ne) && ne.Timeout() && s.handshakeDone && s.client:
 		s.droppedByFuzzer = true
-		s.logLocked("--", fmt.Sprintf("the server did not close TCP within %v after the closing handshake: the fuzzer drops it", serverDropTimeout))
+		s.logLocked("--", fmt.Sprintf("the server did not close TCP within %v after the closing handshake: the fuzzer drops it", s.opts.dropTimeout()))
 	case s.aborted != "" || (s.sentClose && !s.recvClose):
 		s.logLocked("--", "TCP closed by the fuzzer")
 	default:

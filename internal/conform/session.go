@@ -19,8 +19,8 @@ import (
 const (
 	DefaultCloseTimeout = 1 * time.Second // wait for the peer's close after ours
 	DefaultDropTimeout  = 1 * time.Second // a fuzzing client waits this long for the server to drop TCP
-	maxMessage            = 64 << 20        // the fuzzer refuses frames and messages over 64 MiB (the largest case sends 16 MiB)
-	writeTimeout          = 60 * time.Second
+	maxMessage          = 64 << 20        // the fuzzer refuses frames and messages over 64 MiB (the largest case sends 16 MiB)
+	writeTimeout        = 60 * time.Second
 )
 
 // A Frame is one frame for Session.Send. The zero value is a non-final

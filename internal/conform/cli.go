@@ -42,6 +42,8 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 	once := fs.Bool("once", true, "client mode: exit after the first /updateReports")
 	maxSize := fs.Int64("max-size", 0, "cap the message sizes of group 9 (0: catalogue sizes)")
 	verbose := fs.Bool("v", false, "print every case's result, not only the failures")
+	closeTimeout := fs.Duration("close-timeout", DefaultCloseTimeout, "wait for the peer's close frame after the fuzzer's")
+	dropTimeout := fs.Duration("drop-timeout", DefaultDropTimeout, "server mode: wait for the server to close TCP after the closing handshake")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,7 +52,7 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wsconform:", err)
 		return 2
 	}
-	opts := &Options{Agent: *agent, MaxMessageSize: *maxSize}
+	opts := &Options{Agent: *agent, MaxMessageSize: *maxSize, CloseTimeout: *closeTimeout, DropTimeout: *dropTimeout}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	switch mode {

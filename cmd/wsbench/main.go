@@ -122,7 +122,7 @@ Usage: wsbench [flags]
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "done in %.1fs\n", rep.Seconds)
+	fmt.Fprintf(os.Stderr, "done in %.1fs (updates %.1fs, requests %.1fs)\n", rep.Seconds, rep.UpdatesSeconds, rep.RequestsSeconds)
 	if err := bench.WriteTable(os.Stdout, rep); err != nil {
 		return err
 	}

@@ -225,13 +225,17 @@ var ArticleClaims = map[int]struct {
 
 // Report is the result of a run, as written to the JSON file.
 type Report struct {
-	Started  time.Time        `json:"started"` // UTC
-	Seconds  float64          `json:"seconds"` // the whole run, warm-up included
-	Machine  Machine          `json:"machine"`
-	Config   Config           `json:"config"`
-	Updates  []UpdatesResult  `json:"updates,omitempty"`
-	Requests []RequestsResult `json:"requests,omitempty"`
-	Ratios   []Ratio          `json:"ratios,omitempty"` // one per R, in Config.PerConn order
+	Started time.Time `json:"started"` // UTC
+	Seconds float64   `json:"seconds"` // the whole run, warm-up included
+	// UpdatesSeconds and RequestsSeconds are the wall time of each
+	// experiment, warm-up included.
+	UpdatesSeconds  float64          `json:"updates_seconds,omitempty"`
+	RequestsSeconds float64          `json:"requests_seconds,omitempty"`
+	Machine         Machine          `json:"machine"`
+	Config          Config           `json:"config"`
+	Updates         []UpdatesResult  `json:"updates,omitempty"`
+	Requests        []RequestsResult `json:"requests,omitempty"`
+	Ratios          []Ratio          `json:"ratios,omitempty"` // one per R, in Config.PerConn order
 }
 
 // Run runs the experiments cfg asks for and returns their report.
@@ -258,19 +262,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &runner{cfg: cfg, base: base, ctl: &http.Client{Timeout: 5 * time.Minute}}
 	defer r.ctl.CloseIdleConnections()
 	if cfg.RunUpdates {
+		t0 := time.Now()
 		res, err := r.updates(ctx)
 		if err != nil {
 			return nil, err
 		}
 		rep.Updates = res
+		rep.UpdatesSeconds = time.Since(t0).Seconds()
 	}
 	if cfg.RunRequests {
+		t0 := time.Now()
 		res, err := r.requests(ctx)
 		if err != nil {
 			return nil, err
 		}
 		rep.Requests = res
 		rep.Ratios = ratios(res, cfg.PerConn)
+		rep.RequestsSeconds = time.Since(t0).Seconds()
 	}
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	return rep, nil

@@ -29,7 +29,16 @@ func deflateCases(t *testing.T) []*conform.Case {
 	if len(cases) != 216 {
 		t.Fatalf("%d cases in groups 12 and 13, want 216", len(cases))
 	}
-	return cases
+	if deflateRows == nil {
+		return cases
+	}
+	var out []*conform.Case
+	for _, c := range cases {
+		if deflateRows[c.ID[strings.LastIndexByte(c.ID, '.')+1:]] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func deflateRunOptions(agent string) *conform.Options {

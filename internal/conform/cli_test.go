@@ -72,6 +72,9 @@ func TestFuzzingServerRefuses(t *testing.T) {
 		"/runCase?case=x&agent=a": http.StatusNotFound,
 		"/nothing":                http.StatusNotFound,
 		"/getCaseCount":           http.StatusSwitchingProtocols,
+		"/getCaseInfo?case=3":     http.StatusSwitchingProtocols,
+		"/getCaseInfo?case=4":     http.StatusNotFound,
+		"/getCaseStatus?case=1":   http.StatusSwitchingProtocols,
 	} {
 		req, _, err := handshake.NewRequest(context.Background(), "ws://"+l.Addr().String()+path, nil)
 		if err != nil {

@@ -3,6 +3,7 @@ package conform_test
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +67,44 @@ func TestClientSuite(t *testing.T) {
 		t.Error("updateReports never reached the fuzzing server")
 	}
 	logSummary(t, "client", fs.Results(agent), time.Since(start))
+}
+
+// TestCaseInfoAndStatus reads Autobahn's informational endpoints with our client.
+func TestCaseInfoAndStatus(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fs := &conform.FuzzingServer{Cases: []*conform.Case{conform.Lookup("2.1")}}
+	go fs.Serve(l)
+	base := "ws://" + l.Addr().String()
+	ctx := context.Background()
+	get := func(path string) string {
+		ep, _, err := conn.Dial(ctx, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ep.Close(1000, "")
+		_, p, err := ep.ReadMessage(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(p)
+	}
+	if got := get("/getCaseInfo?case=1"); !strings.Contains(got, `"id":"2.1"`) {
+		t.Errorf("getCaseInfo = %s", got)
+	}
+	if got := get("/getCaseStatus?case=1&agent=x"); got != `{"behavior":"UNKNOWN"}` {
+		t.Errorf("getCaseStatus before the run = %s", got)
+	}
+	if err := testee.RunCase(ctx, base, 1, &testee.Options{Agent: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if got := get("/getCaseStatus?case=1&agent=x"); got == `{"behavior":"OK"}` {
+			return
+		}
+	}
+	t.Error(`getCaseStatus never said {"behavior":"OK"}`)
 }

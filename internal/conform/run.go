@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -202,6 +203,8 @@ func RunServer(ctx context.Context, rawURL string, cases []*Case, opts *Options,
 //	/getCaseCount                  sends the number of cases as a text message, then closes
 //	/runCase?case=N&agent=NAME     runs the N-th case (1-based, in id order)
 //	/updateReports?agent=NAME      closes at once and reports the agent's results
+//	/getCaseInfo?case=N            sends {"id": ..., "description": ...}, then closes
+//	/getCaseStatus?case=N&agent=A  sends {"behavior": grade}, then closes
 type FuzzingServer struct {
 	Cases   []*Case  // the cases, in the order they are numbered
 	Options *Options // may be nil
@@ -282,6 +285,30 @@ func (fs *FuzzingServer) ServeConn(ctx context.Context, nc net.Conn) {
 		n := len(fs.Cases)
 		c = &Case{ID: "getCaseCount", Run: func(s *Session) {
 			s.Send(Delivery{}, Final(frame.OpText, []byte(strconv.Itoa(n))))
+			s.Close(frame.CloseNormal, "")
+		}}
+	case "/getCaseInfo", "/getCaseStatus":
+		// Autobahn's informational endpoints, used by some testees: the
+		// case's id and description, or the agent's grade for it, as JSON.
+		n, err := strconv.Atoi(q.Get("case"))
+		if err != nil || n < 1 || n > len(fs.Cases) {
+			refuse(http.StatusNotFound, fmt.Sprintf("no case %q (there are %d)", q.Get("case"), len(fs.Cases)))
+			return
+		}
+		var msg []byte
+		if req.URL.Path == "/getCaseInfo" {
+			msg, _ = json.Marshal(map[string]string{"id": fs.Cases[n-1].ID, "description": fs.Cases[n-1].Description})
+		} else {
+			fs.mu.Lock()
+			behavior := "UNKNOWN"
+			if r := fs.results[agent][n]; r != nil {
+				behavior = string(r.Grade)
+			}
+			fs.mu.Unlock()
+			msg, _ = json.Marshal(map[string]string{"behavior": behavior})
+		}
+		c = &Case{ID: req.URL.Path[1:], Run: func(s *Session) {
+			s.Send(Delivery{}, Final(frame.OpText, msg))
 			s.Close(frame.CloseNormal, "")
 		}}
 	case "/updateReports":

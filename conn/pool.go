@@ -22,3 +22,13 @@ var bufPool = sync.Pool{New: func() any {
 
 func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
 func putBuf(b *[]byte) { bufPool.Put(b) }
+
+// maskChunk is the size of the buffer a client masks a large frame into,
+// chunk by chunk (the caller's payload is never modified): large enough
+// that a 1 MiB frame takes four writes, not sixty-four.
+const maskChunk = 256 << 10
+
+var maskPool = sync.Pool{New: func() any {
+	b := make([]byte, maskChunk+headroom)
+	return &b
+}}

@@ -100,8 +100,12 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 		}
 		return nil
 	}
-	b := getBuf()
-	defer putBuf(b)
+	pool := &bufPool
+	if len(p) > bufSize {
+		pool = &maskPool // a client's large frame
+	}
+	b := pool.Get().(*[]byte)
+	defer pool.Put(b)
 	buf := *b
 	hdr := frame.AppendHeader(ep.whdr[:0], h)
 	start := headroom - len(hdr)

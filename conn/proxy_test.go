@@ -2,6 +2,7 @@ package conn_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -26,10 +27,19 @@ type dtProxy struct {
 }
 
 func startProxy(t *testing.T, user, pass string) *dtProxy {
+	return startProxyTLS(t, user, pass, nil)
+}
+
+// startProxyTLS starts a proxy that speaks TLS with cfg (an https:// proxy)
+// if cfg is not nil.
+func startProxyTLS(t *testing.T, user, pass string, cfg *tls.Config) *dtProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
 	}
 	p := &dtProxy{ln: ln}
 	if user != "" {
@@ -80,7 +90,9 @@ func (p *dtProxy) serve(c net.Conn) {
 		close(done)
 	}()
 	io.Copy(c, up)
-	c.(*net.TCPConn).CloseWrite()
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
 	<-done
 }
 
@@ -121,6 +133,24 @@ func TestDialThroughProxy(t *testing.T) {
 				t.Errorf("proxy saw CONNECT %q, want [%s]", got, srv.Listener.Addr())
 			}
 		})
+	}
+}
+
+// wss:// through an https:// proxy: TLS to the proxy, then TLS to the
+// server inside the tunnel.
+func TestDialThroughHTTPSProxy(t *testing.T) {
+	t.Parallel()
+	srv, _ := dtEchoServer(t, true, nil)
+	proxy := startProxyTLS(t, "", "", srv.TLS) // the test certificate is valid for 127.0.0.1
+	u := proxy.url("", "")
+	u.Scheme = "https"
+	ep, _, err := conn.Dial(dtCtx(t), wsURL(srv, "/"), &conn.DialOptions{Proxy: http.ProxyURL(u), TLSConfig: tlsConfigOf(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoOnce(t, ep, "tls in tls")
+	if got := proxy.seen(); len(got) != 1 {
+		t.Errorf("proxy saw CONNECT %q, want one", got)
 	}
 }
 

@@ -151,12 +151,13 @@ func CurrentMachine() Machine {
 
 // UpdatesSample is one round of one updates cell.
 type UpdatesSample struct {
-	Bytes     int64   `json:"bytes"`     // both directions, all connections
-	Delivered int64   `json:"delivered"` // updates received, all clients
-	Requests  int64   `json:"requests"`  // HTTP requests (WebSocket: handshakes)
-	Empty     int64   `json:"empty"`     // requests answered with no update
-	Conns     int64   `json:"conns"`     // TCP connections opened
-	P50ms     float64 `json:"p50_ms"`    // delivery latency
+	Bytes     int64   `json:"bytes"`                  // both directions, all connections, as the clients counted them
+	ServerBy  int64   `json:"server_bytes,omitempty"` // the same, as the server counted them (in process only)
+	Delivered int64   `json:"delivered"`              // updates received, all clients
+	Requests  int64   `json:"requests"`               // HTTP requests (WebSocket: handshakes)
+	Empty     int64   `json:"empty"`                  // requests answered with no update
+	Conns     int64   `json:"conns"`                  // TCP connections opened
+	P50ms     float64 `json:"p50_ms"`                 // delivery latency
 	P99ms     float64 `json:"p99_ms"`
 	CPUms     float64 `json:"cpu_ms"` // process CPU time (user + system), all of it: clients, server, producer
 	WallMs    float64 `json:"wall_ms"`
@@ -179,7 +180,8 @@ type UpdatesResult struct {
 type RequestsSample struct {
 	Requests int64   `json:"requests"`
 	Seconds  float64 `json:"seconds"`
-	Bytes    int64   `json:"bytes"`
+	Bytes    int64   `json:"bytes"`                  // as the clients counted them
+	ServerBy int64   `json:"server_bytes,omitempty"` // as the server counted them (in process only)
 	Conns    int64   `json:"conns"`
 	CPUms    float64 `json:"cpu_ms"`
 }
@@ -242,24 +244,19 @@ type Report struct {
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.fill()
 	rep := &Report{Started: time.Now().UTC(), Machine: CurrentMachine(), Config: cfg}
-	base := "http://" + cfg.Addr
+	r := &runner{cfg: cfg, base: "http://" + cfg.Addr, ctl: &http.Client{Timeout: 5 * time.Minute}}
+	r.ctlBase = r.base
 	if cfg.Addr == "" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ts, err := startServer()
 		if err != nil {
 			return nil, err
 		}
-		srv := NewServer()
-		hs := srv.Serve(l)
-		defer func() {
-			srv.Close()
-			hs.Close()
-		}()
-		base = "http://" + l.Addr().String()
-		rep.Machine.Server = "in-process, " + l.Addr().String()
+		defer ts.stop()
+		r.base, r.ctlBase, r.server = ts.base, ts.ctlBase, ts.counter
+		rep.Machine.Server = "in-process, " + strings.TrimPrefix(ts.base, "http://")
 	} else {
 		rep.Machine.Server = cfg.Addr
 	}
-	r := &runner{cfg: cfg, base: base, ctl: &http.Client{Timeout: 5 * time.Minute}}
 	defer r.ctl.CloseIdleConnections()
 	if cfg.RunUpdates {
 		t0 := time.Now()
@@ -284,12 +281,71 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// inProcess is a server started by this process: the measured endpoints
+// on a listener whose connections are counted, and the control endpoints
+// on another, so that control traffic stays out of the count.
+type inProcess struct {
+	base, ctlBase string
+	counter       *Counter
+	stop          func()
+}
+
+func startServer() (*inProcess, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	lc, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	c := &Counter{}
+	srv := NewServer()
+	hs, hc := srv.Serve(c.Listener(l)), srv.Serve(lc)
+	return &inProcess{
+		base: "http://" + l.Addr().String(), ctlBase: "http://" + lc.Addr().String(), counter: c,
+		stop: func() { srv.Close(); hs.Close(); hc.Close() },
+	}, nil
+}
+
 type runner struct {
-	cfg   Config
-	base  string
-	ctl   *http.Client // control requests: not counted
-	cell  int          // cells run so far
-	cells int          // cells in all
+	cfg     Config
+	base    string       // measured endpoints
+	ctlBase string       // control endpoints
+	ctl     *http.Client // control requests: not counted
+	server  *Counter     // the server's count of the measured connections; nil if not in process
+	cell    int          // cells run so far
+	cells   int          // cells in all
+}
+
+// settle returns the bytes the clients counted on c since c0, and those
+// the server counted since s0, once the two agree or a second has passed.
+// Both need the wait: a write's count is added when Write returns, which
+// can be after the peer has read the bytes and answered (net/http writes
+// requests from a goroutine of its own). With no server in this process,
+// it waits briefly and returns 0 for the server.
+func (r *runner) settle(c *Counter, c0, s0 CounterSnapshot) (CounterSnapshot, int64) {
+	if r.server == nil {
+		time.Sleep(20 * time.Millisecond)
+		return c.Snapshot().Sub(c0), 0
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		cs, ss := c.Snapshot().Sub(c0), r.server.Snapshot().Sub(s0)
+		if cs.Bytes() == ss.Bytes() || time.Now().After(deadline) {
+			return cs, ss.Bytes()
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// serverSnapshot returns the server's counter, or zero.
+func (r *runner) serverSnapshot() CounterSnapshot {
+	if r.server == nil {
+		return CounterSnapshot{}
+	}
+	return r.server.Snapshot()
 }
 
 func (r *runner) header() http.Header {
@@ -314,7 +370,7 @@ func rotate(modes []string, k int) []string {
 }
 
 func (r *runner) control(ctx context.Context, method, path string, q url.Values) error {
-	req, err := http.NewRequestWithContext(ctx, method, r.base+path+"?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, method, r.ctlBase+path+"?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
@@ -401,7 +457,7 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 	for i := range rcs {
 		rcs[i] = &Receiver{Total: int64(n)}
 	}
-	snap0 := counter.Snapshot()
+	snap0, srv0 := counter.Snapshot(), r.serverSnapshot()
 	cpu0, _ := processCPU()
 	t0 := time.Now()
 
@@ -468,7 +524,7 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 	wg.Wait()
 	wall := time.Since(t0)
 	cpu1, _ := processCPU()
-	snap := counter.Snapshot().Sub(snap0)
+	snap, serverBytes := r.settle(&counter, snap0, srv0)
 	if err != nil {
 		return UpdatesSample{}, err
 	}
@@ -479,6 +535,7 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 		return UpdatesSample{}, err
 	}
 	s := UpdatesSample{Bytes: snap.Bytes(), Conns: snap.Conns, CPUms: float64(cpu1-cpu0) / 1e6, WallMs: float64(wall) / 1e6}
+	s.ServerBy = serverBytes
 	var lat []float64
 	for _, rc := range rcs {
 		if err := rc.Check(); err != nil {
@@ -555,6 +612,7 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 	var counter Counter
 	cs := clientSide{&counter, r.header()}
 	var done atomic.Int64
+	srv0 := r.serverSnapshot()
 	cpu0, _ := processCPU()
 	t0 := time.Now()
 	deadline := t0.Add(d)
@@ -603,12 +661,13 @@ func (r *runner) requestsCell(ctx context.Context, mode string, perConn int, d t
 	if err := errors.Join(errs...); err != nil {
 		return RequestsSample{}, err
 	}
-	snap := counter.Snapshot()
+	snap, serverBytes := r.settle(&counter, CounterSnapshot{}, srv0)
 	n := done.Load()
 	if n == 0 {
 		return RequestsSample{}, errors.New("bench: no request completed")
 	}
-	return RequestsSample{Requests: n, Seconds: secs, Bytes: snap.Bytes(), Conns: snap.Conns, CPUms: float64(cpu1-cpu0) / 1e6}, nil
+	return RequestsSample{Requests: n, Seconds: secs, Bytes: snap.Bytes(), ServerBy: serverBytes,
+		Conns: snap.Conns, CPUms: float64(cpu1-cpu0) / 1e6}, nil
 }
 
 // echoHTTP makes one POST to PathEcho and checks the body comes back.

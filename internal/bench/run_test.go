@@ -15,9 +15,13 @@ import (
 
 func testRunner(t *testing.T, cfg Config) *runner {
 	t.Helper()
-	_, base := testServer(t, nil)
+	ts, err := startServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ts.stop)
 	cfg.fill()
-	return &runner{cfg: cfg, base: base, ctl: &http.Client{Timeout: time.Minute}}
+	return &runner{cfg: cfg, base: ts.base, ctlBase: ts.ctlBase, server: ts.counter, ctl: &http.Client{Timeout: time.Minute}}
 }
 
 // TestUpdatesExactlyOnce runs each mode with several clients: every client
@@ -33,6 +37,9 @@ func TestUpdatesExactlyOnce(t *testing.T) {
 		}
 		if s.Delivered != n*clients {
 			t.Errorf("%s: delivered %d, want %d", mode, s.Delivered, n*clients)
+		}
+		if s.ServerBy != s.Bytes {
+			t.Errorf("%s: clients counted %d bytes, the server %d", mode, s.Bytes, s.ServerBy)
 		}
 		if s.Bytes <= n*clients*(recordHeaderLen+10) {
 			t.Errorf("%s: %d bytes on the wire, fewer than the payloads alone", mode, s.Bytes)
@@ -104,7 +111,19 @@ func TestRunEndToEnd(t *testing.T) {
 	if back.Machine.NumCPU < 1 || len(back.Updates) != 6 || back.Updates[0].Rounds == nil || len(back.Updates[0].Rounds) != 2 {
 		t.Errorf("decoded report is missing data: %+v", back.Machine)
 	}
+	for _, rq := range back.Requests {
+		for _, s := range rq.Rounds {
+			if s.ServerBy != s.Bytes {
+				t.Errorf("%s/%d: clients counted %d bytes, the server %d", rq.Mode, rq.PerConn, s.Bytes, s.ServerBy)
+			}
+		}
+	}
 	for _, u := range back.Updates {
+		for _, s := range u.Rounds {
+			if s.ServerBy != s.Bytes {
+				t.Errorf("%s/%d: clients counted %d bytes, the server %d", u.Mode, u.Clients, s.Bytes, s.ServerBy)
+			}
+		}
 		if u.BytesPerUpdate.Median <= 0 || u.BytesPerUpdate.Min > u.BytesPerUpdate.Median || u.BytesPerUpdate.Median > u.BytesPerUpdate.Max {
 			t.Errorf("%s/%d: bytes per update %+v", u.Mode, u.Clients, u.BytesPerUpdate)
 		}

@@ -1,0 +1,129 @@
+package conn
+
+import (
+	"bytes"
+	"compress/flate"
+	"io"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
+)
+
+// benchConn is a net.Conn that discards writes (counting them) and serves
+// reads from a repeating script.
+type benchConn struct {
+	written int64
+	script  []byte
+	pos     int
+	closed  chan struct{} // with no script, Read blocks until Close
+}
+
+func (c *benchConn) Write(p []byte) (int, error) { c.written += int64(len(p)); return len(p), nil }
+func (c *benchConn) Read(p []byte) (int, error) {
+	if len(c.script) == 0 {
+		<-c.closed
+		return 0, io.EOF
+	}
+	n := copy(p, c.script[c.pos:])
+	c.pos = (c.pos + n) % len(c.script)
+	return n, nil
+}
+func (c *benchConn) Close() error {
+	if c.closed != nil {
+		select {
+		case <-c.closed:
+		default:
+			close(c.closed)
+		}
+	}
+	return nil
+}
+func (c *benchConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c *benchConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c *benchConn) SetDeadline(time.Time) error      { return nil }
+func (c *benchConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *benchConn) SetWriteDeadline(time.Time) error { return nil }
+
+var deflateBenchSizes = []int{1 << 10, 64 << 10, 1 << 20}
+
+// BenchmarkDeflateWriteMessage: a server writes compressed text messages
+// (context takeover, 15-bit window), beside compress/flate used directly on
+// the same data. ratio = payload bytes / bytes on the wire.
+func BenchmarkDeflateWriteMessage(b *testing.B) {
+	for _, n := range deflateBenchSizes {
+		msg := wsText(rand.New(rand.NewPCG(9, 9)), n)
+		b.Run("conn/"+strconv.Itoa(n), func(b *testing.B) {
+			c := &benchConn{closed: make(chan struct{})}
+			ep := NewEndpoint(c, nil, Server, &Options{Compression: Compression{Negotiated: &handshake.DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}}})
+			defer ep.closeConn(&CloseError{Code: frame.CloseAbnormal})
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := ep.WriteMessage(frame.OpText, msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/float64(c.written), "ratio")
+		})
+		b.Run("flate/"+strconv.Itoa(n), func(b *testing.B) {
+			var out benchConn
+			fw, _ := flate.NewWriter(&out, flate.DefaultCompression)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				fw.Write(msg)
+				fw.Flush()
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/float64(out.written), "ratio")
+		})
+	}
+}
+
+// BenchmarkDeflateReadMessage: a server reads compressed text messages
+// (no context takeover, so the same frame can be served again and again)
+// into a reused buffer, UTF-8 checked, beside compress/flate inflating the
+// same payload directly.
+func BenchmarkDeflateReadMessage(b *testing.B) {
+	for _, n := range deflateBenchSizes {
+		msg := wsText(rand.New(rand.NewPCG(9, 9)), n)
+		comp := compress(b, msg)
+		b.Run("conn/"+strconv.Itoa(n), func(b *testing.B) {
+			c := &benchConn{script: clientFrame(0xc1, comp)}
+			ep := NewEndpoint(c, nil, Server, &Options{ReadLimit: 2 << 20, Compression: Compression{Negotiated: &handshake.DeflateParams{
+				ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}}})
+			defer ep.closeConn(&CloseError{Code: frame.CloseAbnormal})
+			var buf []byte
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, p, err := ep.ReadMessage(buf)
+				if err != nil || len(p) != n {
+					b.Fatal(len(p), err)
+				}
+				buf = p
+			}
+			b.ReportMetric(float64(n)/float64(len(comp)), "ratio")
+		})
+		b.Run("flate/"+strconv.Itoa(n), func(b *testing.B) {
+			full := append(append([]byte(nil), comp...), 0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff)
+			src := bytes.NewReader(full)
+			fr := flate.NewReader(src)
+			buf := make([]byte, n+512)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				src.Reset(full)
+				fr.(flate.Resetter).Reset(src, nil)
+				if _, err := io.ReadFull(fr, buf[:n]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)/float64(len(comp)), "ratio")
+		})
+	}
+}

@@ -115,9 +115,11 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 		// One chunk: the header (first time) and as much payload as fits,
 		// masked as it is copied into our buffer (the caller's p is never
 		// modified).
-		k := copy(buf[headroom:], p)
+		k := min(len(p), len(buf)-headroom)
 		if h.Masked {
-			pos = frame.Mask(h.MaskKey, buf[headroom:headroom+k], pos)
+			pos = maskCopy(buf[headroom:], p[:k], h.MaskKey, pos)
+		} else {
+			copy(buf[headroom:], p[:k])
 		}
 		if _, err := ep.c.Write(buf[start : headroom+k]); err != nil {
 			return ep.writeFailed(err)

@@ -1,0 +1,35 @@
+package conn
+
+import (
+	"crypto/subtle"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// maskBlock is the size of the repeated-key block maskCopy XORs against.
+const maskBlock = 2048
+
+// maskCopy writes src masked with key into dst, as if src began at offset
+// pos of the payload (RFC 6455, Section 5.3), in one pass: a client's
+// payload is masked as it is copied into the write buffer, never in the
+// caller's slice. len(dst) must be at least len(src). It returns
+// pos+len(src), as frame.Mask does.
+func maskCopy(dst, src []byte, key [4]byte, pos int) int {
+	if len(src) < maskBlock {
+		n := copy(dst, src)
+		return frame.Mask(key, dst[:n], pos)
+	}
+	var block [maskBlock]byte
+	for i := range block {
+		block[i] = key[(pos+i)&3]
+	}
+	next := pos + len(src)
+	for len(src) > 0 {
+		// Every chunk but the last is maskBlock long, a multiple of 4, so
+		// the key stays in phase.
+		n := min(len(src), maskBlock)
+		subtle.XORBytes(dst[:n], src[:n], block[:n])
+		dst, src = dst[n:], src[n:]
+	}
+	return next
+}

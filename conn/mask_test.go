@@ -1,0 +1,31 @@
+package conn
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// TestMaskCopy: maskCopy equals copying then frame.Mask, at every length
+// around the block size and every key phase, and leaves src alone.
+func TestMaskCopy(t *testing.T) {
+	t.Parallel()
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	for _, n := range []int{0, 1, 3, 4, 5, maskBlock - 1, maskBlock, maskBlock + 1, 3*maskBlock + 2, 100000} {
+		for pos := range 4 {
+			src := make([]byte, n)
+			for i := range src {
+				src[i] = byte(i * 7)
+			}
+			orig := bytes.Clone(src)
+			want := bytes.Clone(src)
+			wantPos := frame.Mask(key, want, pos)
+			got := make([]byte, n)
+			gotPos := maskCopy(got, src, key, pos)
+			if !bytes.Equal(got, want) || gotPos&3 != wantPos&3 || !bytes.Equal(src, orig) {
+				t.Fatalf("maskCopy(n=%d, pos=%d) differs from copy+frame.Mask", n, pos)
+			}
+		}
+	}
+}

@@ -384,3 +384,40 @@ func TestBusyMemory(t *testing.T) {
 		t.Errorf("mid-message %.0f B, want under 600 KiB", busy)
 	}
 }
+
+// TestInterleavedWriters runs two context-takeover Writers message by
+// message, so each Start may get the other's pooled tables: the history
+// must then be loaded back from the Writer's own copy.
+func TestInterleavedWriters(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, bits := range []int{8, 11, 15} {
+		var ws [2]*Writer
+		var msgs, comp [2][][]byte
+		for k := range ws {
+			ws[k], _ = NewWriter(bits, true)
+		}
+		for i := 0; i < 12; i++ {
+			for k, w := range ws {
+				m := textLike(rng, 1+rng.IntN(3000))
+				if i%3 == 2 {
+					m = append(msgs[k][i-1][:len(msgs[k][i-1]):len(msgs[k][i-1])], m[:10]...) // repeats the previous message
+				}
+				var buf bytes.Buffer
+				w.Start(&buf)
+				w.Write(m)
+				w.Close()
+				msgs[k] = append(msgs[k], m)
+				comp[k] = append(comp[k], buf.Bytes())
+			}
+		}
+		for k := range ws {
+			got := inflateStd(t, comp[k], 1<<bits, true)
+			for i := range got {
+				if !bytes.Equal(got[i], msgs[k][i]) {
+					t.Fatalf("bits %d, writer %d, message %d differs", bits, k, i)
+				}
+			}
+		}
+	}
+}

@@ -496,6 +496,7 @@ func (s *Session) reader() {
 		}
 	}
 	var (
+		failed    bool // the fuzzer failed the connection: wait for the close
 		msgOp     frame.Opcode
 		msgRsv1   bool
 		msgFrames int
@@ -534,15 +535,20 @@ func (s *Session) reader() {
 			s.Logf("frame after the peer's close frame ignored")
 			continue
 		}
-		if err := seq.Next(h); err != nil {
+		if failed && h.Opcode != frame.OpClose {
+			// After failing the connection the fuzzer only waits for the
+			// peer's close frame (Section 7.1.7).
+			continue
+		}
+		if err := seq.Next(h); err != nil && !failed {
 			code := frame.CloseProtocolError
 			var pe frame.ProtocolError
 			if errors.As(err, &pe) {
 				code = pe.Code
 			}
 			s.violate(code, err.Error())
-			s.drain()
-			return
+			failed = true
+			continue
 		}
 		switch h.Opcode {
 		case frame.OpText, frame.OpBinary, frame.OpContinuation:
@@ -558,8 +564,8 @@ func (s *Session) reader() {
 			// compressed messages are left to the case that inflates them.
 			if msgOp == frame.OpText && !msgRsv1 && !utf8.Valid(msg) {
 				s.violate(frame.CloseInvalidPayload, "text message from the peer is not valid UTF-8")
-				s.drain()
-				return
+				failed = true
+				continue
 			}
 			s.mu.Lock()
 			if s.direct {

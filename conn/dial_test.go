@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -378,5 +379,54 @@ func TestDialWrapConn(t *testing.T) {
 	}
 	if cc == nil || cc.n < 7 {
 		t.Errorf("the wrapper read %v bytes, want the 7 of the frame", cc)
+	}
+}
+
+// Dial leaves no goroutine behind, whether it succeeds or fails.
+func TestDialNoGoroutineLeak(t *testing.T) {
+	// Not parallel: it counts goroutines.
+	before := runtime.NumGoroutine()
+	func() {
+		ok, _ := dtEchoServer(t, false, nil)
+		defer ok.Close()
+		refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "no", http.StatusForbidden)
+		}))
+		defer refuse.Close()
+		silent, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer silent.Close()
+		go func() {
+			for {
+				c, err := silent.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+			}
+		}()
+		for range 5 {
+			ep, _, err := conn.Dial(dtCtx(t), wsURL(ok, "/"), &conn.DialOptions{Proxy: noProxy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			echoOnce(t, ep, "x")
+			if _, _, err := conn.Dial(dtCtx(t), wsURL(refuse, "/"), &conn.DialOptions{Proxy: noProxy}); err == nil {
+				t.Fatal("Dial to a 403: err = nil")
+			}
+			if _, _, err := conn.Dial(dtCtx(t), "ws://"+silent.Addr().String()+"/", &conn.DialOptions{Proxy: noProxy, HandshakeTimeout: 50 * time.Millisecond}); err == nil {
+				t.Fatal("Dial to a silent server: err = nil")
+			}
+		}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+1 {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }

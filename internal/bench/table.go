@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -27,6 +28,35 @@ func timesWS(rep *Report, u UpdatesResult) string {
 	return "-"
 }
 
+// countCheck says whether the clients' and the server's byte counts
+// agreed in every round ("" when the server ran elsewhere).
+func countCheck(rep *Report) string {
+	rounds, off := 0, 0
+	for _, u := range rep.Updates {
+		for _, s := range u.Rounds {
+			rounds++
+			if s.ServerBy != s.Bytes {
+				off++
+			}
+		}
+	}
+	for _, r := range rep.Requests {
+		for _, s := range r.Rounds {
+			rounds++
+			if s.ServerBy != s.Bytes {
+				off++
+			}
+		}
+	}
+	if !strings.HasPrefix(rep.Machine.Server, "in-process") || rounds == 0 {
+		return ""
+	}
+	if off == 0 {
+		return fmt.Sprintf("byte counts: the clients' and the server's agree in all %d rounds", rounds)
+	}
+	return fmt.Sprintf("byte counts: the clients' and the server's DISAGREE in %d of %d rounds (see server_bytes in the JSON)", off, rounds)
+}
+
 // WriteTable writes the report as plain-text tables.
 func WriteTable(w io.Writer, rep *Report) error {
 	m, cfg := rep.Machine, rep.Config
@@ -42,6 +72,9 @@ func WriteTable(w io.Writer, rep *Report) error {
 		hdr = "a browser's (see BrowserHeader)"
 	}
 	fmt.Fprintf(w, "\nserver: %s; %d measured rounds (median, and min–max in brackets), warm-up excluded: %v; request headers: %s\n", m.Server, cfg.Rounds, !cfg.NoWarm, hdr)
+	if c := countCheck(rep); c != "" {
+		fmt.Fprintln(w, c)
+	}
 	if len(rep.Updates) > 0 {
 		fmt.Fprintf(w, "\nUPDATES: %d updates at %g/s, %d-byte payload (%d bytes with sequence number and time), polling every %v\n",
 			cfg.Updates, cfg.Rate, cfg.Size, cfg.Size+recordHeaderLen, cfg.PollInterval)
@@ -129,7 +162,11 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	if m.LoadAvg != "" {
 		fmt.Fprintf(w, "; load average %s at the start", m.LoadAvg)
 	}
-	fmt.Fprintf(w, ". Server: %s. Median of %d rounds, min–max in brackets, warm-up excluded.\n", m.Server, cfg.Rounds)
+	fmt.Fprintf(w, ". Server: %s. Median of %d rounds, min–max in brackets, warm-up excluded.", m.Server, cfg.Rounds)
+	if c := countCheck(rep); c != "" {
+		fmt.Fprintf(w, " %s%s.", strings.ToUpper(c[:1]), c[1:])
+	}
+	fmt.Fprintln(w)
 	if len(rep.Updates) > 0 {
 		fmt.Fprintf(w, "\n**Updates**: %d updates at %g/s, %d-byte payload (%d bytes with sequence number and time), polling every %v.\n\n",
 			cfg.Updates, cfg.Rate, cfg.Size, cfg.Size+recordHeaderLen, cfg.PollInterval)

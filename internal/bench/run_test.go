@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -166,5 +167,38 @@ func checkSVG(t *testing.T, name string, r io.Reader) {
 	}
 	if root != "svg" || elems < 20 {
 		t.Errorf("%s: root %q with %d elements, want svg with a chart", name, root, elems)
+	}
+}
+
+// TestRunAgainstAddr runs the clients against a server at an address, as
+// `wsbench -addr` does against `wsbench -serve`: control requests share
+// the server's one listener and only the clients count bytes.
+func TestRunAgainstAddr(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer()
+	hs := srv.Serve(l)
+	defer func() { srv.Close(); hs.Close() }()
+	rep, err := Run(context.Background(), Config{
+		Addr: l.Addr().String(), Updates: 3, Rate: 100, Clients: []int{2}, PollInterval: 10 * time.Millisecond,
+		PerConn: []int{5}, Duration: 20 * time.Millisecond, Concurrency: 1, Rounds: 1, NoWarm: true,
+		RunUpdates: true, RunRequests: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Machine.Server != l.Addr().String() || len(rep.Updates) != 3 || len(rep.Requests) != 3 {
+		t.Fatalf("report: server %q, %d updates and %d requests results", rep.Machine.Server, len(rep.Updates), len(rep.Requests))
+	}
+	for _, u := range rep.Updates {
+		if s := u.Rounds[0]; s.Delivered != 6 || s.Bytes == 0 || s.ServerBy != 0 {
+			t.Errorf("%s: delivered %d, %d bytes, server bytes %d; want 6, some, 0", u.Mode, s.Delivered, s.Bytes, s.ServerBy)
+		}
+	}
+	if c := countCheck(rep); c != "" {
+		t.Errorf("countCheck = %q for a server elsewhere, want none", c)
 	}
 }

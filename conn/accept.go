@@ -41,7 +41,7 @@ var errNoHijack = &handshake.Error{Status: http.StatusNotImplemented, Section: "
 // until the handler returns, hijacked or not. A server holding many
 // connections should serve each one from a goroutine of its own and
 // return from the handler, as internal/echo does: an idle connection then
-// costs about 5 KiB in all, against 12.5 KiB if the handler keeps running.
+// costs about 5.3 KiB in all, against 12.8 KiB if the handler keeps running.
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpoint, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}

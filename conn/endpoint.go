@@ -113,7 +113,7 @@ func (o *Options) settings() settings {
 // smallReadSize is the size of the read buffer inside every Endpoint. An
 // idle connection blocks reading into it, so it holds no pooled buffer; a
 // read that fills it switches to a pooled buffer of bufSize bytes.
-const smallReadSize = 256
+const smallReadSize = 512
 
 // Endpoint is one end of an established WebSocket connection.
 //
@@ -153,7 +153,6 @@ type Endpoint struct {
 	utf8       utf8x.Validator
 	mr         messageReader
 	dfl        deflateConn // permessage-deflate, when negotiated (conn/deflate.go)
-	ctrl       [125]byte   // control frame payload (RFC 6455, Section 5.5)
 
 	// Deadlines: dmu serialises the user's read deadline with the
 	// interruptions of control pumps.

@@ -160,8 +160,10 @@ func (ep *Endpoint) readNextFrame() error {
 			return err
 		}
 		if h.Opcode.IsControl() {
-			p := ep.ctrl[:h.PayloadLen]
-			ep.rpos += copy(p, ep.rbuf[ep.rpos:ep.rend])
+			// The whole frame is buffered: unmask its payload in place
+			// and hand it over; it stays valid until the next read.
+			p := ep.rbuf[ep.rpos : ep.rpos+int(h.PayloadLen)]
+			ep.rpos += len(p)
 			if h.Masked {
 				frame.Mask(h.MaskKey, p, 0)
 			}
@@ -246,16 +248,15 @@ func (ep *Endpoint) readMsg(p []byte) (int, error) {
 }
 
 // discardMessage reads and drops the rest of a message the application
-// left unfinished, still checking it.
+// left unfinished, still checking it, through a pooled buffer.
 func (ep *Endpoint) discardMessage() error {
+	if !ep.rmsgActive {
+		return nil
+	}
+	b := getBuf()
+	defer putBuf(b)
 	for ep.rmsgActive {
-		var scratch []byte
-		if ep.rremain > 0 && ep.rpos == ep.rend && ep.rremain >= directReadMin {
-			scratch = ep.rsmall[:] // small reads, but no pooled buffer held for it
-		} else {
-			scratch = ep.ctrl[:]
-		}
-		if _, err := ep.readMsg(scratch); err != nil && err != io.EOF {
+		if _, err := ep.readMsg((*b)[:bufSize]); err != nil && err != io.EOF {
 			return err
 		}
 	}

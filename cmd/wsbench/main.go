@@ -4,7 +4,7 @@
 // against requests per connection).
 //
 // By default the servers and the clients run in this process over loopback
-// TCP, and both experiments run with defaults that finish in well under a
+// TCP, and both experiments run with defaults sized to finish in under a
 // minute on a 2-core machine:
 //
 //	go run ./cmd/wsbench                      # both experiments, files in ./wsbench-out
@@ -13,7 +13,9 @@
 //	go run ./cmd/wsbench -addr host:8081         # clients against that server
 //
 // It prints a table, and writes wsbench.json, wsbench.md (the tables in
-// Markdown), updates.svg, requests.svg and ratios.svg to the -out directory. The logic lives in internal/bench.
+// Markdown), updates.svg, requests.svg and ratios.svg to the -out
+// directory; -render redraws them from a wsbench.json. The logic lives in
+// internal/bench.
 package main
 
 import (

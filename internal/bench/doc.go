@@ -20,11 +20,11 @@
 //
 // Bytes are counted by a Counter wrapped around every TCP connection, at
 // the clients' dialers and at the server's listener (control requests use
-// a second listener that is not counted), in both directions, above TCP: HTTP request and status lines, headers, bodies,
-// the WebSocket handshake, frame headers and close frames are all included;
-// TCP/IP headers are not (they are invisible to a user-space program). The
-// clients' count is reported; the server's is recorded beside it and must
-// agree.
+// a second listener that is not counted), in both directions, above TCP:
+// HTTP request and status lines, headers, bodies, the WebSocket handshake,
+// frame headers and close frames are all included; TCP/IP headers are not
+// (they are invisible to a user-space program). The clients' count is
+// reported; the server's is recorded beside it and must agree.
 //
 // Measurements follow a few rules: a warm-up round is run and thrown away,
 // every cell is measured in several rounds whose median is reported with the

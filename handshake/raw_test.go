@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 const rawSample = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
@@ -169,5 +172,21 @@ func TestWriteError(t *testing.T) {
 		if resp.Status != tt.wantStatus || string(body) != tt.wantBody+"\n" || !resp.Close {
 			t.Errorf("WriteError(%v) = %q %q close=%v, want %q %q close", tt.err, resp.Status, body, resp.Close, tt.wantStatus, tt.wantBody)
 		}
+	}
+}
+
+// The raw path honours the deadline the caller set on the connection: a
+// client that sends half a request is cut off with the timeout error.
+func TestReadRequestDeadline(t *testing.T) {
+	t.Parallel()
+	server, client := net.Pipe()
+	defer server.Close()
+	defer client.Close()
+	go io.WriteString(client, "GET / HTTP/1.1\r\nHost: x\r\n") // and nothing more
+	server.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	start := time.Now()
+	_, err := ReadRequest(bufio.NewReader(server))
+	if !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Errorf("ReadRequest of half a request = %v after %v, want os.ErrDeadlineExceeded", err, time.Since(start))
 	}
 }

@@ -55,6 +55,7 @@ func run() error {
 		perConn  = flag.String("r", joinInts(d.PerConn), "R: requests per connection, comma-separated")
 		duration = flag.Duration("duration", d.Duration, "measuring time of one requests cell")
 		conc     = flag.Int("concurrency", d.Concurrency, "parallel client workers in requests mode")
+		idle     = flag.Int("idle-clients", d.IdleClients, "clients of each update mode held waiting while their memory is measured (in process; negative: skip)")
 		rounds   = flag.Int("rounds", d.Rounds, "measured rounds (the median is reported)")
 		noWarm   = flag.Bool("no-warmup", false, "skip the warm-up round")
 		browser  = flag.Bool("browser", false, "send a browser's request header fields (User-Agent, Accept, Sec-Fetch-*...) instead of Go's few")
@@ -88,7 +89,7 @@ Usage: wsbench [flags]
 	}
 	cfg := bench.Config{
 		Addr: *addr, Updates: *n, Rate: *rate, PollInterval: *poll, Size: *size,
-		Duration: *duration, Concurrency: *conc, Rounds: *rounds, NoWarm: *noWarm,
+		Duration: *duration, Concurrency: *conc, Rounds: *rounds, NoWarm: *noWarm, IdleClients: *idle,
 		BrowserHeaders: *browser,
 	}
 	var err error

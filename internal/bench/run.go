@@ -51,6 +51,11 @@ type Config struct {
 	Duration    time.Duration `json:"duration_ns"` // measuring time of one requests cell
 	Concurrency int           `json:"concurrency"` // parallel client workers in requests mode
 
+	// IdleClients is how many clients of each update mode wait at once
+	// while the memory held for them is measured (in process only; 0
+	// means 200, negative skips the measurement).
+	IdleClients int `json:"idle_clients"`
+
 	Rounds int  `json:"rounds"`  // measured rounds (the median is reported)
 	NoWarm bool `json:"no_warm"` // skip the warm-up round
 
@@ -77,6 +82,7 @@ func DefaultConfig() Config {
 		PerConn:      []int{1, 10, 50, 500, 1000, 2000},
 		Duration:     200 * time.Millisecond,
 		Concurrency:  4,
+		IdleClients:  200,
 		Rounds:       3,
 		RunUpdates:   true,
 		RunRequests:  true,
@@ -111,6 +117,9 @@ func (c *Config) fill() {
 	}
 	if c.Rounds <= 0 {
 		c.Rounds = d.Rounds
+	}
+	if c.IdleClients == 0 {
+		c.IdleClients = d.IdleClients
 	}
 }
 
@@ -236,6 +245,7 @@ type Report struct {
 	Machine         Machine          `json:"machine"`
 	Config          Config           `json:"config"`
 	Updates         []UpdatesResult  `json:"updates,omitempty"`
+	Idle            []IdleResult     `json:"idle,omitempty"` // memory per waiting client, by update mode
 	Requests        []RequestsResult `json:"requests,omitempty"`
 	Ratios          []Ratio          `json:"ratios,omitempty"` // one per R, in Config.PerConn order
 }
@@ -260,11 +270,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer r.ctl.CloseIdleConnections()
 	if cfg.RunUpdates {
 		t0 := time.Now()
-		res, err := r.updates(ctx)
+		res, idle, err := r.updates(ctx)
 		if err != nil {
 			return nil, err
 		}
-		rep.Updates = res
+		rep.Updates, rep.Idle = res, idle
 		rep.UpdatesSeconds = time.Since(t0).Seconds()
 	}
 	if cfg.RunRequests {
@@ -385,15 +395,19 @@ func (r *runner) control(ctx context.Context, method, path string, q url.Values)
 	return nil
 }
 
-func (r *runner) updates(ctx context.Context) ([]UpdatesResult, error) {
+func (r *runner) updates(ctx context.Context) ([]UpdatesResult, []IdleResult, error) {
 	cfg := r.cfg
 	r.cell, r.cells = 0, len(cfg.Clients)*len(UpdateModes)*cfg.Rounds
+	idle := r.server != nil && cfg.IdleClients > 0
+	if idle {
+		r.cells += len(UpdateModes) * cfg.Rounds
+	}
 	if !cfg.NoWarm {
 		r.cells += len(UpdateModes)
 		for _, mode := range UpdateModes {
 			r.progress("updates warm-up: %s", mode)
 			if _, err := r.updatesCell(ctx, mode, slices.Min(cfg.Clients), min(cfg.Updates, 5)); err != nil {
-				return nil, fmt.Errorf("updates warm-up, %s: %w", mode, err)
+				return nil, nil, fmt.Errorf("updates warm-up, %s: %w", mode, err)
 			}
 		}
 	}
@@ -402,16 +416,28 @@ func (r *runner) updates(ctx context.Context) ([]UpdatesResult, error) {
 		clients int
 	}
 	samples := map[key][]UpdatesSample{}
+	idleSamples := map[string][]IdleSample{}
 	for round := range cfg.Rounds {
 		for i, c := range cfg.Clients {
 			for _, mode := range rotate(UpdateModes, round+i) {
 				r.progress("updates round %d/%d: %d clients, %s", round+1, cfg.Rounds, c, mode)
 				s, err := r.updatesCell(ctx, mode, c, cfg.Updates)
 				if err != nil {
-					return nil, fmt.Errorf("updates, %d clients, %s: %w", c, mode, err)
+					return nil, nil, fmt.Errorf("updates, %d clients, %s: %w", c, mode, err)
 				}
 				samples[key{mode, c}] = append(samples[key{mode, c}], s)
 			}
+		}
+		if !idle {
+			continue
+		}
+		for _, mode := range rotate(UpdateModes, round) {
+			r.progress("updates round %d/%d: memory of %d waiting clients, %s", round+1, cfg.Rounds, cfg.IdleClients, mode)
+			s, err := r.idleCell(ctx, mode, cfg.IdleClients)
+			if err != nil {
+				return nil, nil, fmt.Errorf("updates, memory of %d waiting clients, %s: %w", cfg.IdleClients, mode, err)
+			}
+			idleSamples[mode] = append(idleSamples[mode], s)
 		}
 	}
 	var out []UpdatesResult
@@ -429,7 +455,17 @@ func (r *runner) updates(ctx context.Context) ([]UpdatesResult, error) {
 			})
 		}
 	}
-	return out, nil
+	var idleOut []IdleResult
+	for _, mode := range UpdateModes {
+		if ss := idleSamples[mode]; len(ss) > 0 {
+			idleOut = append(idleOut, IdleResult{
+				Mode: mode, Clients: cfg.IdleClients, Rounds: ss,
+				KiBPerClient:        spreadBy(ss, func(s IdleSample) float64 { return s.KiBPerConn }),
+				GoroutinesPerClient: spreadBy(ss, func(s IdleSample) float64 { return float64(s.Goroutines) / float64(s.Clients) }),
+			})
+		}
+	}
+	return out, idleOut, nil
 }
 
 func spreadBy[S any](ss []S, f func(S) float64) Spread {

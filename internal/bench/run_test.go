@@ -69,7 +69,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	t.Parallel()
 	cfg := Config{
-		Updates: 4, Rate: 100, Clients: []int{1, 2}, PollInterval: 10 * time.Millisecond, Size: 16,
+		Updates: 4, Rate: 100, Clients: []int{1, 2}, PollInterval: 10 * time.Millisecond, Size: 16, IdleClients: 20,
 		PerConn: []int{1, 10}, Duration: 30 * time.Millisecond, Concurrency: 2, Rounds: 2,
 		RunUpdates: true, RunRequests: true,
 	}
@@ -79,11 +79,20 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (3*2*2 + 3) + (3*2*2 + 3); lines != want {
+	if want := (3*2*2 + 3 + 3*2) + (3*2*2 + 3); lines != want {
 		t.Errorf("%d progress lines, want %d", lines, want)
 	}
 	if len(rep.Updates) != 6 || len(rep.Requests) != 6 || len(rep.Ratios) != 2 {
 		t.Fatalf("report has %d updates, %d requests, %d ratios results; want 6, 6, 2", len(rep.Updates), len(rep.Requests), len(rep.Ratios))
+	}
+	if len(rep.Idle) != 3 {
+		t.Fatalf("report has %d idle results, want 3", len(rep.Idle))
+	}
+	for _, m := range rep.Idle {
+		// Every mode holds at least a connection and a goroutine per client.
+		if m.KiBPerClient.Median <= 0 || m.GoroutinesPerClient.Min < 1 {
+			t.Errorf("%s: %+v KiB and %+v goroutines per waiting client", m.Mode, m.KiBPerClient, m.GoroutinesPerClient)
+		}
 	}
 	var table bytes.Buffer
 	if err := WriteTable(&table, rep); err != nil || table.Len() == 0 {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,7 @@ const (
 	PathReset    = "/control/reset"    // POST ?n=N: a new hub for a run of N updates
 	PathProduce  = "/control/produce"  // POST ?interval=D&size=B: start producing in the background
 	PathProduced = "/control/produced" // GET: waits until production ends; 200, or 500 with the error
+	PathWaiting  = "/control/waiting"  // GET: how many long polls and WebSocket update clients the server holds, as text
 )
 
 // DefaultLongPollTimeout is how long a long poll waits for an update before
@@ -32,6 +34,8 @@ const DefaultLongPollTimeout = 25 * time.Second
 type Server struct {
 	// LongPollTimeout bounds a long poll (0 means DefaultLongPollTimeout).
 	LongPollTimeout time.Duration
+
+	waiting atomic.Int64 // long polls parked and WebSocket update connections open
 
 	mu       sync.Mutex
 	hub      *Hub
@@ -120,6 +124,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+PathReset, s.serveReset)
 	mux.HandleFunc("POST "+PathProduce, s.serveProduce)
 	mux.HandleFunc("GET "+PathProduced, s.serveProduced)
+	mux.HandleFunc("GET "+PathWaiting, s.serveWaiting)
 	return mux
 }
 
@@ -173,7 +178,9 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
+	s.waiting.Add(1)
 	us, _ := s.Hub().Wait(ctx, since) // on timeout: none, 204
+	s.waiting.Add(-1)
 	writeUpdates(w, us)
 }
 
@@ -211,6 +218,14 @@ func (s *Server) serveProduce(w http.ResponseWriter, r *http.Request) {
 	}
 	s.StartProducing(interval, size)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// Waiting returns how many long polls are parked and WebSocket update
+// connections are open.
+func (s *Server) Waiting() int64 { return s.waiting.Load() }
+
+func (s *Server) serveWaiting(w http.ResponseWriter, r *http.Request) {
+	io.WriteString(w, strconv.FormatInt(s.Waiting(), 10))
 }
 
 func (s *Server) serveProduced(w http.ResponseWriter, r *http.Request) {

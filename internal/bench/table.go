@@ -89,6 +89,17 @@ func WriteTable(w io.Writer, rep *Report) error {
 			return err
 		}
 	}
+	if len(rep.Idle) > 0 {
+		fmt.Fprintf(w, "\nmemory held per waiting client, %d clients at once (clients and server together: heap in use + stacks after GC)\n", rep.Idle[0].Clients)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "mode\tKiB/client\tgoroutines/client\t")
+		for _, m := range rep.Idle {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", m.Mode, formatSpread(m.KiBPerClient, 1), formatSpread(m.GoroutinesPerClient, 1))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if len(rep.Requests) > 0 {
 		fmt.Fprintf(w, "\nREQUESTS: %d-byte request and response, %d client workers, %v per cell\n", cfg.Size, cfg.Concurrency, cfg.Duration)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -176,6 +187,14 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", u.Clients, u.Mode,
 				formatSpread(u.BytesPerUpdate, 0), timesWS(rep, u), formatSpread(u.Requests, 0), formatSpread(u.Empty, 0),
 				formatSpread(u.P50ms, 2), formatSpread(u.P99ms, 2), formatSpread(u.CPUUsPerUpdate, 0))
+		}
+	}
+	if len(rep.Idle) > 0 {
+		fmt.Fprintf(w, "\nMemory held per waiting client, %d clients at once (clients and server together: heap in use plus goroutine stacks after GC; polling clients between two polls, long polls parked, WebSocket connections open).\n\n", rep.Idle[0].Clients)
+		fmt.Fprintln(w, "| mode | KiB per client | goroutines per client |")
+		fmt.Fprintln(w, "|---|---:|---:|")
+		for _, m := range rep.Idle {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", m.Mode, formatSpread(m.KiBPerClient, 1), formatSpread(m.GoroutinesPerClient, 1))
 		}
 	}
 	if len(rep.Requests) > 0 {

@@ -83,6 +83,8 @@ func (s *Server) serveUpdatesWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered the request
 	}
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
 	defer ep.Close(frame.CloseNormal, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

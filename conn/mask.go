@@ -12,8 +12,9 @@ const maskBlock = 2048
 // maskCopy writes src masked with key into dst, as if src began at offset
 // pos of the payload (RFC 6455, Section 5.3), in one pass: a client's
 // payload is masked as it is copied into the write buffer, never in the
-// caller's slice. len(dst) must be at least len(src). It returns
-// pos+len(src), as frame.Mask does.
+// caller's slice. len(dst) must be at least len(src); dst and src may be
+// the same slice (unmasking in place). It returns pos+len(src), as
+// frame.Mask does.
 func maskCopy(dst, src []byte, key [4]byte, pos int) int {
 	if len(src) < maskBlock {
 		n := copy(dst, src)

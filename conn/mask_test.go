@@ -26,6 +26,10 @@ func TestMaskCopy(t *testing.T) {
 			if !bytes.Equal(got, want) || gotPos&3 != wantPos&3 || !bytes.Equal(src, orig) {
 				t.Fatalf("maskCopy(n=%d, pos=%d) differs from copy+frame.Mask", n, pos)
 			}
+			maskCopy(src, src, key, pos) // in place
+			if !bytes.Equal(src, want) {
+				t.Fatalf("maskCopy(n=%d, pos=%d) in place differs from frame.Mask", n, pos)
+			}
 		}
 	}
 }

@@ -127,7 +127,12 @@ func (ep *Endpoint) readPayload(p []byte) (int, error) {
 	ep.rremain -= int64(n)
 	if ep.rhdr.Masked {
 		// RFC 6455, Section 5.3: unmask in place, once.
-		ep.rmaskPos = frame.Mask(ep.rhdr.MaskKey, p[:n], ep.rmaskPos) & 3
+		if n >= maskBlock {
+			// In place with the wider key block of maskCopy.
+			ep.rmaskPos = maskCopy(p[:n], p[:n], ep.rhdr.MaskKey, ep.rmaskPos) & 3
+		} else {
+			ep.rmaskPos = frame.Mask(ep.rhdr.MaskKey, p[:n], ep.rmaskPos) & 3
+		}
 	}
 	return n, nil
 }

@@ -79,7 +79,12 @@ type DialOptions struct {
 // a misconfigured server or proxy, can be inspected. A proxy that refuses
 // the CONNECT is reported the same way with the proxy's response. Bytes the
 // server sent right behind its 101 are handed to the Endpoint, never lost.
-// opts may be nil.
+// Once Dial has returned, ctx no longer affects the Endpoint: it uses
+// deadlines. opts may be nil.
+//
+// RFC 6455, Section 4.1 also asks a client to have at most one connection
+// to a host in the CONNECTING state at a time (a guard against scripts
+// flooding a server); Dial leaves that to the application.
 func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *http.Response, error) {
 	if opts == nil {
 		opts = &DialOptions{}
@@ -152,6 +157,9 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 // calls once the context can no longer interrupt the connection.
 func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key string, copts *handshake.ClientOptions, secure bool, opts *DialOptions) (start func() *Endpoint, resp *http.Response, err error) {
 	c := nc
+	// "If /secure/ is true, the client MUST perform a TLS handshake over the
+	// connection after opening the connection and before sending the
+	// handshake data" (Section 4.1)
 	if secure {
 		tc := tls.Client(nc, tlsConfigFor(opts.TLSConfig, req.URL.Hostname()))
 		if err := tc.HandshakeContext(ctx); err != nil {

@@ -85,9 +85,9 @@ func dialTunnel(ctx context.Context, opts *DialOptions, proxy *url.URL, addr str
 
 // connect asks the proxy on nc for a tunnel to addr
 // (RFC 9110, Section 9.3.6) and returns the tunnel. RFC 6455, Section 4.1:
-// "the client SHOULD connect to proxy /host/ on port /port/ and ask it to
-// open a TCP connection to the host given by /host/ and the port given by
-// /port/", with CONNECT as its example.
+// "the client SHOULD connect to that proxy and ask it to open a TCP
+// connection to the host given by /host/ and the port given by /port/",
+// with a CONNECT request as its example, for ws:// and wss:// alike.
 func connect(ctx context.Context, nc net.Conn, opts *DialOptions, proxy *url.URL, addr string) (net.Conn, *http.Response, error) {
 	c := nc
 	if proxy.Scheme == "https" {

@@ -204,8 +204,9 @@ func Response(r *http.Request, o *Offer, protocol string, accepted []Extension, 
 	}
 	h := make(http.Header, 5)
 	vals := []string{"websocket", "Upgrade", AcceptKey(o.Key), protocol, ""} // one allocation for all fields
-	// "The handshake from the server ... |Upgrade| header field with value
-	// "websocket" ... |Connection| header field with value "Upgrade"" (Section 4.2.2)
+	// "An |Upgrade| header field with value "websocket"", "A |Connection|
+	// header field with value "Upgrade"" and the |Sec-WebSocket-Accept|
+	// value (Section 4.2.2, step 5)
 	h["Upgrade"] = vals[0:1:1]
 	h["Connection"] = vals[1:2:2]
 	h["Sec-Websocket-Accept"] = vals[2:3:3]

@@ -189,3 +189,30 @@ func (c *loopConn) RemoteAddr() net.Addr             { return nil }
 func (c *loopConn) SetDeadline(time.Time) error      { return nil }
 func (c *loopConn) SetWriteDeadline(time.Time) error { return nil }
 func (c *loopConn) SetReadDeadline(time.Time) error  { return nil }
+
+// BenchmarkPipelined measures a server answering pipelined small messages:
+// the client writes a burst of 100 pre-masked 16-byte frames in one write
+// and reads the 100 echoes. With coalescing the server's replies leave in a
+// few writes instead of 100.
+func BenchmarkPipelined(b *testing.B) {
+	const burst = 100
+	sc, cc := tcpPair(b)
+	server := NewEndpoint(sc, nil, Server, nil)
+	go echoLoop(server)
+	var frames []byte
+	for range burst {
+		frames = append(frames, clientFrame(0x82, bytes.Repeat([]byte("p"), 16))...)
+	}
+	reply := make([]byte, burst*(2+16))
+	b.SetBytes(burst * 16)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cc.Write(frames); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(cc, reply); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*burst)/b.Elapsed().Seconds(), "msg/s")
+}

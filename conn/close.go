@@ -84,6 +84,8 @@ func (ep *Endpoint) closeConn(ce *CloseError) {
 	ep.c.Close()
 	close(ep.done)
 	ep.idle.Stop()
+	// Coalesced frames still pending are dropped by the flush timer, which
+	// fires within flushDelay (coalesce.go).
 	if ep.keepalive != nil {
 		ep.keepalive.Stop()
 	}

@@ -200,6 +200,9 @@ const idleDelay = 250 * time.Millisecond
 // 5.5.2) and the peer's Close is seen even while the application does not
 // read. The cost per read is a clock read and two atomic operations.
 func (ep *Endpoint) appReleaseRead() {
+	// More frames already read: the application's writes until its next
+	// read may be coalesced (coalesce.go).
+	ep.ahead.Store(ep.rpos < ep.rend || ep.rpending)
 	ep.releaseRead()
 	ep.lastRead.Store(time.Now().UnixNano())
 	if !ep.idleArmed.Swap(true) {

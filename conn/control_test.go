@@ -76,7 +76,7 @@ func TestPongWhileNotReading(t *testing.T) {
 // backpressure, not a growing queue: every ping is answered, in order,
 // and the heap does not grow with the number of pings.
 func TestPingFlood(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it measures the process's heap.
 	sc, cc := tcpPair(t)
 	ep := NewEndpoint(sc, nil, Server, nil)
 	go func() {
@@ -109,6 +109,7 @@ func TestPingFlood(t *testing.T) {
 			t.Fatalf("frame %d: %#x, %d bytes; want a 125-byte pong", i, b0, len(p))
 		}
 	}
+	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	if ms.HeapAlloc > heap+8<<20 {
 		t.Errorf("heap grew from %d to %d during the flood", heap, ms.HeapAlloc)
@@ -327,6 +328,61 @@ func TestReadDeadlineResumable(t *testing.T) {
 		b, err := io.ReadAll(r)
 		if err != nil || len(b) == 0 {
 			t.Fatalf("cut %d: after the timeout read %d bytes, %v", cut, len(b), err)
+		}
+	}
+}
+
+// TestCoalescedWritesFlush: replies coalesced while the reader has more
+// frames buffered all arrive, in order, both when the application reads on
+// (the reader flushes before it blocks) and when it stops reading (the
+// timer flushes).
+func TestCoalescedWritesFlush(t *testing.T) {
+	t.Parallel()
+	sc, cc := tcpPair(t)
+	cc.SetDeadline(time.Now().Add(5 * time.Second))
+	ep := NewEndpoint(sc, nil, Server, nil)
+	var burst []byte
+	for i := range 50 {
+		burst = append(burst, clientFrame(0x82, []byte{byte(i)})...)
+	}
+	cc.Write(burst)
+	br := bufio.NewReader(cc)
+	// Read and answer only 10 of the 50: the application then stops reading.
+	for range 10 {
+		_, p, err := ep.ReadMessage(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep.WriteMessage(frame.OpBinary, p)
+	}
+	for i := range 10 {
+		if _, p := readServerFrame(t, br); len(p) != 1 || p[0] != byte(i) {
+			t.Fatalf("reply %d = % x", i, p)
+		}
+	}
+	// Now the rest, read and answered in a loop.
+	for range 40 {
+		_, p, err := ep.ReadMessage(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep.WriteMessage(frame.OpBinary, p)
+	}
+	for i := 10; i < 50; i++ {
+		if _, p := readServerFrame(t, br); len(p) != 1 || p[0] != byte(i) {
+			t.Fatalf("reply %d = % x", i, p)
+		}
+	}
+	// A ping between coalesced replies keeps its place after them.
+	cc.Write(cat(clientFrame(0x82, []byte{1}), clientFrame(0x82, []byte{2})))
+	for range 2 {
+		_, p, _ := ep.ReadMessage(nil)
+		ep.WriteMessage(frame.OpBinary, p)
+		ep.writeControl(frame.OpPing, []byte("x"))
+	}
+	for _, want := range []byte{0x82, 0x89, 0x82, 0x89} {
+		if b0, _ := readServerFrame(t, br); b0 != want {
+			t.Fatalf("frame %#x, want %#x", b0, want)
 		}
 	}
 }

@@ -172,9 +172,17 @@ type Endpoint struct {
 	userWD    time.Time
 	whdr      [frame.MaxHeaderLen]byte
 	wkey      [4]byte // the current client masking key
-	wbufs     [2][]byte
-	nb        net.Buffers
-	mw        messageWriter
+	// Coalesced small frames (coalesce.go): wpend, wpendN and flushArmed
+	// are guarded by wmu; ahead is set by the reader.
+	wpend      *[]byte
+	wpendN     int
+	flushArmed bool
+	flushTimer *time.Timer
+	pending    atomic.Bool // wpend holds frames
+	ahead      atomic.Bool // the reader has unread frames buffered
+	wbufs      [2][]byte
+	nb         net.Buffers
+	mw         messageWriter
 
 	// The idle pump answers control frames while the application is not
 	// reading (see idleTick).

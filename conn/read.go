@@ -78,6 +78,10 @@ func (ep *Endpoint) fill() error {
 			ep.takeBig(0)
 		}
 	}
+	if ep.rpos == ep.rend {
+		ep.ahead.Store(false)
+		ep.flushBeforeRead() // nothing left to read: send coalesced replies first
+	}
 	for {
 		n, err := ep.c.Read(ep.rbuf[ep.rend:])
 		ep.rfilled = ep.rend+n == len(ep.rbuf)
@@ -109,6 +113,8 @@ func (ep *Endpoint) readPayload(p []byte) (int, error) {
 		// Nothing buffered and a large read: from the connection into p,
 		// with no copy.
 		ep.dropBig()
+		ep.ahead.Store(false)
+		ep.flushBeforeRead()
 		var err error
 		n, err = ep.c.Read(p)
 		if n == 0 {

@@ -88,6 +88,15 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 	if err != nil {
 		return err
 	}
+	if ep.coalesce(h, p) {
+		if ep.ahead.Load() {
+			return nil // leaves with the pending frames (coalesce.go)
+		}
+		return ep.flushLocked()
+	}
+	if err := ep.flushLocked(); err != nil {
+		return err
+	}
 	if len(p) > copyMax && !h.Masked {
 		// Header and the caller's payload in one writev, no copy.
 		ep.wbufs[0] = frame.AppendHeader(ep.whdr[:0], h)
@@ -136,6 +145,9 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 func (ep *Endpoint) writeOwnedLocked(h frame.Header, buf []byte, n int) error {
 	h, err := ep.prepare(h, n)
 	if err != nil {
+		return err
+	}
+	if err := ep.flushLocked(); err != nil {
 		return err
 	}
 	hdr := frame.AppendHeader(ep.whdr[:0], h)

@@ -60,6 +60,12 @@
 // server process, net/http included): 5.3 KiB per connection that way,
 // 12.8 KiB when the handler keeps running.
 //
+// Small writes made while the reader still holds frames it has not
+// returned (a peer that pipelines) are coalesced: they leave together just
+// before the reader blocks, before any other frame, or within 200 µs
+// (coalesce.go). A read-write loop answering a burst of small messages
+// then makes one write system call instead of one per message.
+//
 // # Extensions
 //
 // The payload seams for permessage-deflate (RFC 7692) are readMsg (which

@@ -114,3 +114,29 @@ func BenchmarkReader(b *testing.B) {
 type countWriter struct{ n int }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+// BenchmarkWriterShared is BenchmarkWriter with two context-takeover
+// Writers taking turns, as connections of a busy server do: each message
+// may get tables another Writer used and must load its window back.
+func BenchmarkWriterShared(b *testing.B) {
+	for _, n := range []int{128, 1 << 10, 64 << 10} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			var ws [2]*Writer
+			for k := range ws {
+				ws[k], _ = NewWriter(15, true)
+			}
+			var out countWriter
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				w := ws[i&1]
+				w.Start(&out)
+				w.Write(benchMessage(i, n))
+				w.Close()
+				i++
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/float64(out.n), "ratio")
+		})
+	}
+}

@@ -33,10 +33,13 @@ const (
 	maxWindow = 1 << MaxWindowBits
 	bufSize   = 2*maxWindow + lookahead // window buffer: ≥ 2^15 of history plus unprocessed input
 
-	maxTokens  = 1 << 14 // tokens per block
-	flushSize  = 32 << 10
-	storedMax  = 65535 // RFC 1951, Section 3.2.4: LEN is 16 bits
-	matchToken = 1 << 31
+	maxTokens = 1 << 14 // tokens per block
+	// rehashBytes is how much of a Writer's history is indexed when it is
+	// loaded into tables another Writer used.
+	rehashBytes = 8 << 10
+	flushSize   = 32 << 10
+	storedMax   = 65535 // RFC 1951, Section 3.2.4: LEN is 16 bits
+	matchToken  = 1 << 31
 )
 
 // ErrWindowBits reports a window size outside 8..15 bits.
@@ -112,7 +115,10 @@ func (w *Writer) Start(dst io.Writer) {
 		n = copy(st.win[:], w.hist)
 	}
 	st.pos, st.end, st.blockStart, st.tokEnd = n, n, n, n
-	for p := 0; p+minMatch <= n; p++ {
+	// The whole history may be referred to, but only its last rehashBytes
+	// are indexed again: most matches are recent, and indexing 32 KiB
+	// would cost more than compressing a small message.
+	for p := max(0, n-rehashBytes); p+minMatch <= n; p++ {
 		st.insert(p)
 	}
 	st.out = st.out[:0]

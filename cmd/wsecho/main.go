@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/wsecho                 # ws://127.0.0.1:9001/ (any path)
 //	go run ./cmd/wsecho -stream         # echo fragment by fragment
+//	go run ./cmd/wsecho -deflate        # accept permessage-deflate (Autobahn groups 12 and 13)
 //
 // It logs each connection and the code it closed with, and on SIGINT or
 // SIGTERM closes every connection with 1001 (going away) and exits.
@@ -30,6 +31,7 @@ func main() {
 	stream := flag.Bool("stream", false, "echo fragment by fragment instead of whole messages")
 	limit := flag.Int64("limit", echo.DefaultReadLimit, "largest message accepted, in bytes (<0: no limit)")
 	quiet := flag.Bool("q", false, "do not log connections")
+	flag.BoolVar(&deflate, "deflate", false, "accept permessage-deflate (RFC 7692), for Autobahn groups 12 and 13")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -42,6 +44,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// deflate turns permessage-deflate on (-deflate).
+var deflate bool
 
 // run serves until ctx is canceled, then closes every connection with 1001
 // and waits (bounded) for the handlers to finish.
@@ -56,6 +61,7 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 	var wg sync.WaitGroup // hijacked connections are invisible to Shutdown
 	opts := &echo.Options{Streaming: stream, Log: logf, Context: base, Conns: &wg}
 	opts.ReadLimit = limit
+	opts.Compression.Enable = deflate
 	srv := &http.Server{Handler: echo.Handler(opts), ReadHeaderTimeout: 10 * time.Second}
 	mode := "message"
 	if stream {

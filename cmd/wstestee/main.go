@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/internal/testee"
 )
 
@@ -23,10 +24,16 @@ func main() {
 	u := flag.String("url", "ws://127.0.0.1:9001", "fuzzing server base URL")
 	agent := flag.String("agent", "rfc6455-ws", "agent name in the server's reports")
 	verbose := flag.Bool("v", false, "log every case")
+	deflate := flag.Bool("deflate", false, "offer permessage-deflate (RFC 7692) with client_no_context_takeover, for Autobahn groups 12 and 13")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts := &testee.Options{Agent: *agent}
+	if *deflate {
+		// 13.2, 13.5, 13.6 and 13.7 accept only a client that offers
+		// client_no_context_takeover.
+		opts.Dial = &conn.DialOptions{Options: conn.Options{Compression: conn.Compression{Enable: true, ClientNoContextTakeover: true}}}
+	}
 	logger := log.New(os.Stderr, "wstestee: ", 0)
 	if *verbose {
 		opts.Logf = logger.Printf

@@ -62,8 +62,8 @@ func idlePairs(t testing.TB, n int, agreed *handshake.DeflateParams) (perEndpoin
 // received, 2 × 32 KiB at 15 bits); without, nothing but a few small structs.
 // Compressor and decompressor tables are pooled while idle.
 func TestDeflateIdleMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("memory measurement")
+	if testing.Short() || deflateRace {
+		t.Skip("memory measurement: not in -short or -race runs")
 	}
 	const n = 400
 	idlePairs(t, 10, &handshake.DeflateParams{}) // warm up: package-level state, pools' first objects

@@ -45,7 +45,7 @@ const (
 // ErrWindowBits reports a window size outside 8..15 bits.
 var ErrWindowBits = errors.New("deflate: window bits outside 8..15")
 
-// errClosed reports a Write outside a message.
+// errNoMessage reports a Write or Close outside a message.
 var errNoMessage = errors.New("deflate: write outside a message (call Start)")
 
 // Writer compresses a sequence of messages for permessage-deflate (RFC 7692,

@@ -28,7 +28,7 @@ const (
 	niceLen   = 128
 	maxChain  = 128
 
-	hashBits  = 15
+	hashBits  = 14
 	hashSize  = 1 << hashBits
 	maxWindow = 1 << MaxWindowBits
 	bufSize   = 2*maxWindow + lookahead // window buffer: ≥ 2^15 of history plus unprocessed input
@@ -233,7 +233,7 @@ type state struct {
 
 	win   [bufSize]byte
 	head  [hashSize]uint32  // hash of 4 bytes -> position+base of its latest occurrence
-	prev  [maxWindow]uint32 // position&wmask -> position+base of the previous one with that hash
+	prev  [maxWindow]uint16 // position&wmask -> distance back to the previous position with that hash (0: none)
 	base  uint32            // positions are stored plus base; anything below base is stale
 	wmask int
 
@@ -272,7 +272,6 @@ type state struct {
 func (st *state) invalidate() {
 	if st.base > 1<<30 {
 		clear(st.head[:])
-		clear(st.prev[:])
 		st.base = 1
 	} else {
 		st.base += uint32(st.end) + 1
@@ -292,10 +291,16 @@ func hash4(b []byte) uint32 {
 // and returns the previous position with the same hash, or -1.
 func (st *state) insert(p int) int {
 	h := hash4(st.win[p:])
-	old := st.head[h]
+	old := int(st.head[h]) - int(st.base)
 	st.head[h] = uint32(p) + st.base
-	st.prev[p&st.wmask] = old
-	return int(old) - int(st.base)
+	// The link is a distance, so it survives slides and rebasing; a stale
+	// one only yields a candidate that findMatch checks like any other.
+	d := 0
+	if old >= 0 && p-old <= st.wmask+1 {
+		d = p - old
+	}
+	st.prev[p&st.wmask] = uint16(d)
+	return old
 }
 
 // slide drops the oldest input, keeping at least a window of history before
@@ -321,9 +326,6 @@ func (st *state) slide() {
 		// Rebase before uint32 wraps: keep positions still in reach.
 		for i, v := range st.head {
 			st.head[i] = rebase(v, st.base)
-		}
-		for i, v := range st.prev {
-			st.prev[i] = rebase(v, st.base)
 		}
 		st.base = 1
 	}
@@ -377,10 +379,11 @@ func (st *state) findMatch(pos, cand, best int) (length, dist int) {
 				}
 			}
 		}
-		next := int(st.prev[cand&st.wmask]) - int(st.base)
-		if next >= cand {
+		d := int(st.prev[cand&st.wmask])
+		if d == 0 {
 			break
 		}
+		next := cand - d
 		cand = next
 		chain--
 	}

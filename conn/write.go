@@ -111,7 +111,7 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 	}
 	pool := &bufPool
 	if len(p) > bufSize {
-		pool = &maskPool // a client's large frame
+		pool = maskPool(len(p)) // a client's large frame (pool.go)
 	}
 	b := pool.Get().(*[]byte)
 	defer pool.Put(b)

@@ -5,6 +5,7 @@ package echo
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"sync"
@@ -84,7 +85,15 @@ func serve(ep *conn.Endpoint, o *Options, logf func(string, ...any)) {
 	} else {
 		err = messageEcho(ep)
 	}
-	logf("echo: %s: closed: %v (%v)", ep.RemoteAddr(), conn.CloseStatus(err), err)
+	var ce conn.CloseError
+	switch {
+	case !errors.As(err, &ce):
+		logf("echo: %s: closed: %v", ep.RemoteAddr(), err)
+	case ce.Err != nil: // this end failed the connection
+		logf("echo: %s: closed with %v: %v", ep.RemoteAddr(), ce.Code, ce.Err)
+	default:
+		logf("echo: %s: closed with %v %q", ep.RemoteAddr(), ce.Code, ce.Reason)
+	}
 	ep.Close(frame.CloseNormal, "")
 }
 

@@ -17,10 +17,15 @@
 // Control frames are handled by whoever is reading: a ping is answered
 // with a pong before the next frame is read, even in the middle of a
 // fragmented message, so a flood of pings costs no memory. When the
-// application is not reading, Ping and Close read control frames
-// themselves (stopping at the first data frame, which stays for the
-// application), so a Ping can be answered and a Close completed while the
-// application only writes.
+// application is not reading, someone else reads control frames for it,
+// stopping at the first data frame, which stays for the application's next
+// read: Ping and Close do it while they wait, and an idle pump does it
+// once the application has not read for 250 ms (a timer, then a goroutine
+// that lives only while it pumps; the application's next read interrupts
+// it by moving the read deadline, as net/http aborts its background read).
+// So pings are answered, and the peer's Close is seen, even while the
+// application only writes. An application blocked in a read, the usual
+// idle state, costs no timer and no goroutine beyond its own.
 //
 // # Failing and closing
 //

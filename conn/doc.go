@@ -25,7 +25,7 @@
 // it by moving the read deadline, as net/http aborts its background read).
 // So pings are answered, and the peer's Close is seen, even while the
 // application only writes. An application blocked in a read, the usual
-// idle state, costs no timer and no goroutine beyond its own.
+// idle state, costs no armed timer and no goroutine beyond its own.
 //
 // # Failing and closing
 //

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -156,4 +157,31 @@ func TestNetConn(t *testing.T) {
 		t.Fatalf("addresses %v %v", server.LocalAddr(), server.RemoteAddr())
 	}
 	server.Close()
+}
+
+// TestCloseDuringStreamedWrite: Close from another goroutine while a
+// message is being streamed goes out between its fragments; the writer's
+// next Write fails with ErrClosed and its Close releases the message lock.
+func TestCloseDuringStreamedWrite(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, nil, func(ep *Endpoint) { echoLoop(ep) })
+	ep := dialEndpoint(t, srv, nil)
+	w, err := ep.NextWriter(frame.OpBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("part one"))
+	w.(interface{ Flush() error }).Flush()
+	if err := ep.Close(frame.CloseNormal, "mid-message"); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if _, err := w.Write([]byte("part two")); err == nil {
+		w.(interface{ Flush() error }).Flush()
+	}
+	if err := w.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("writer Close after Close = %v, want ErrClosed", err)
+	}
+	if err := ep.WriteMessage(frame.OpText, []byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("WriteMessage after Close = %v, want ErrClosed", err)
+	}
 }

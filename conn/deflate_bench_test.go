@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -21,10 +22,14 @@ type benchConn struct {
 	script  []byte
 	pos     int
 	closed  chan struct{} // with no script, Read blocks until Close
+	expired bool          // a read deadline was set: reads fail (ends linger after a failure)
 }
 
 func (c *benchConn) Write(p []byte) (int, error) { c.written += int64(len(p)); return len(p), nil }
 func (c *benchConn) Read(p []byte) (int, error) {
+	if c.expired {
+		return 0, os.ErrDeadlineExceeded
+	}
 	if len(c.script) == 0 {
 		<-c.closed
 		return 0, io.EOF
@@ -43,11 +48,11 @@ func (c *benchConn) Close() error {
 	}
 	return nil
 }
-func (c *benchConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
-func (c *benchConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
-func (c *benchConn) SetDeadline(time.Time) error      { return nil }
-func (c *benchConn) SetReadDeadline(time.Time) error  { return nil }
-func (c *benchConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *benchConn) LocalAddr() net.Addr               { return &net.TCPAddr{} }
+func (c *benchConn) RemoteAddr() net.Addr              { return &net.TCPAddr{} }
+func (c *benchConn) SetDeadline(time.Time) error       { return nil }
+func (c *benchConn) SetReadDeadline(t time.Time) error { c.expired = !t.IsZero(); return nil }
+func (c *benchConn) SetWriteDeadline(time.Time) error  { return nil }
 
 var deflateBenchSizes = []int{1 << 10, 64 << 10, 1 << 20}
 
@@ -104,7 +109,7 @@ func BenchmarkDeflateWriteMessage(b *testing.B) {
 // same payload directly.
 func BenchmarkDeflateReadMessage(b *testing.B) {
 	for _, n := range deflateBenchSizes {
-		msg := benchMsg(0, n)
+		msg := wsText(rand.New(rand.NewPCG(9, uint64(n))), n) // whole characters: it is a text message
 		comp := compress(b, msg)
 		b.Run("conn/"+strconv.Itoa(n), func(b *testing.B) {
 			c := &benchConn{script: clientFrame(0xc1, comp)}

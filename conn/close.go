@@ -220,6 +220,40 @@ func (ep *Endpoint) Close(code frame.CloseCode, reason string) error {
 	return nil
 }
 
+// CloseWrite starts the close handshake like Close, but does not read for
+// the peer: it sends a Close frame with code and reason and returns. The
+// application's reader keeps going, as after net.TCPConn's CloseWrite:
+// ReadMessage and NextReader still return the data messages the peer sent
+// before its own Close frame (none is dropped), then the CloseError with
+// the peer's code once its Close frame arrives (RFC 6455, Section 7.1.2).
+// Use it when one goroutine reads while another decides to close, as a
+// command-line client does at the end of its input.
+//
+// The application must keep reading: if the peer has not completed the
+// handshake within Options.CloseTimeout, TCP is closed and reads return a
+// CloseError with Err ErrCloseTimeout. Arguments are checked as by Close;
+// calling CloseWrite or Close again is safe.
+func (ep *Endpoint) CloseWrite(code frame.CloseCode, reason string) error {
+	var b [125]byte
+	if _, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason}); err != nil {
+		return err
+	}
+	switch err := ep.sendClose(code, reason); err {
+	case nil:
+	case errCloseSent:
+		return nil
+	default:
+		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
+		return err
+	}
+	// closeConn is idempotent: once the handshake has completed, the timer
+	// does nothing.
+	time.AfterFunc(ep.set.closeTimeout, func() {
+		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrCloseTimeout.Error(), Err: ErrCloseTimeout})
+	})
+	return nil
+}
+
 // closePump reads, with no one else reading, until the peer's Close frame
 // arrives or the deadline passes, dropping data messages (RFC 6455,
 // Section 7.1.2 lets us). Reader token held.

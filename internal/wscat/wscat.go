@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -152,13 +151,10 @@ func Run(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.Wr
 
 	// Reader: print each message as it arrives.
 	readDone := make(chan error, 1)
-	var reading atomic.Bool
 	go func() {
 		var buf []byte
 		for {
-			reading.Store(true)
 			op, p, err := ep.ReadMessage(buf)
-			reading.Store(false)
 			if err != nil {
 				readDone <- err
 				return
@@ -210,30 +206,20 @@ func Run(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.Wr
 		if err != nil {
 			diag.line("wscat: " + err.Error())
 		}
-		rerr = closeAndWait(ep, &reading, readDone, diag)
+		rerr = closeAndWait(ep, readDone, diag)
 	case <-ctx.Done():
-		rerr = closeAndWait(ep, &reading, readDone, diag)
+		rerr = closeAndWait(ep, readDone, diag)
 	}
 	return report(rerr, diag)
 }
 
-// closeAndWait runs the close handshake (RFC 6455, Section 7.1.2) with 1000
-// and returns how the reader saw the end.
-//
-// The Endpoint drops data messages that arrive after our Close frame when
-// no one is reading (Section 7.1.2 allows it), so we close while the reader
-// goroutine sits in ReadMessage: echoes of the last lines still print.
-func closeAndWait(ep *conn.Endpoint, reading *atomic.Bool, readDone chan error, diag *lockedWriter) error {
-	for i := 0; i < 200 && !reading.Load(); i++ {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(5 * time.Millisecond) // from the flag into ReadMessage
-	if err := ep.Close(frame.CloseNormal, ""); err != nil {
+// closeAndWait starts the close handshake (RFC 6455, Section 7.1.2) with
+// 1000 and returns how the reader saw the end. CloseWrite leaves the reading
+// to the reader goroutine, so echoes of the last lines that arrive before
+// the server's Close frame are still printed.
+func closeAndWait(ep *conn.Endpoint, readDone chan error, diag *lockedWriter) error {
+	if err := ep.CloseWrite(frame.CloseNormal, ""); err != nil {
 		diag.line("wscat: close: " + err.Error())
-		if errors.Is(err, conn.ErrCloseTimeout) {
-			<-readDone
-			return conn.CloseError{Code: frame.CloseAbnormal, Err: err}
-		}
 	}
 	return <-readDone
 }

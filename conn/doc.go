@@ -73,18 +73,22 @@
 //
 // # Extensions
 //
-// The payload seams for permessage-deflate (RFC 7692) are readMsg (which
-// reads a message's wire bytes from readRaw and knows the RSV bits of its
-// first frame) and messageWriter.Write (which passes wire bytes to
-// writeRaw and sets the RSV bits of the first frame); frame.Sequence's
-// AllowedRSV admits RSV1.
+// permessage-deflate (RFC 7692) is built in: Options.Compression turns it
+// on, Accept and Dial negotiate it (handshake.AcceptDeflate,
+// handshake.CheckDeflateResponse), and deflate.go transforms payloads. On
+// the read side, readMsg passes a message whose first frame had RSV1
+// through the inflater, which applies ReadLimit to the inflated size and
+// feeds UTF-8 validation as it goes; on the write side, WriteMessage and
+// messageWriter compress into the frame writer and set RSV1 on the first
+// frame only (RFC 7692, Section 6.1). frame.Sequence's AllowedRSV admits
+// RSV1 only when the extension was negotiated.
 //
 // # Spec coverage
 //
 // RFC 6455, Sections 4.2 (server handshake, through package handshake),
 // 5.1–5.6 (masking, fragmentation, control frames), 5.5.1–5.5.3 (close,
 // ping, pong), 7.1.1–7.1.7 and 7.4 (closing), 8.1 (UTF-8), 10.3 (client
-// masking keys), 10.4 (limits).
+// masking keys), 10.4 (limits); RFC 7692 (permessage-deflate).
 //
 // https://www.rfc-editor.org/rfc/rfc6455
 package conn

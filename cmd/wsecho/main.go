@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/wsecho                 # ws://127.0.0.1:9001/ (any path)
 //	go run ./cmd/wsecho -stream         # echo fragment by fragment
-//	go run ./cmd/wsecho -deflate        # accept permessage-deflate (Autobahn groups 12 and 13)
+//	go run ./cmd/wsecho -deflate=false  # refuse permessage-deflate (it is accepted by default)
 //
 // It logs each connection and the code it closed with, and on SIGINT or
 // SIGTERM closes every connection with 1001 (going away) and exits.
@@ -31,7 +31,7 @@ func main() {
 	stream := flag.Bool("stream", false, "echo fragment by fragment instead of whole messages")
 	limit := flag.Int64("limit", echo.DefaultReadLimit, "largest message accepted, in bytes (<0: no limit)")
 	quiet := flag.Bool("q", false, "do not log connections")
-	flag.BoolVar(&deflate, "deflate", false, "accept permessage-deflate (RFC 7692), for Autobahn groups 12 and 13")
+	flag.BoolVar(&deflate, "deflate", true, "accept permessage-deflate (RFC 7692), for Autobahn groups 12 and 13 (-deflate=false: refuse the extension)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -45,7 +45,7 @@ func main() {
 	}
 }
 
-// deflate turns permessage-deflate on (-deflate).
+// deflate accepts permessage-deflate (-deflate, on by default).
 var deflate bool
 
 // run serves until ctx is canceled, then closes every connection with 1001

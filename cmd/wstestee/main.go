@@ -24,7 +24,7 @@ func main() {
 	u := flag.String("url", "ws://127.0.0.1:9001", "fuzzing server base URL")
 	agent := flag.String("agent", "rfc6455-ws", "agent name in the server's reports")
 	verbose := flag.Bool("v", false, "log every case")
-	deflate := flag.Bool("deflate", false, "offer permessage-deflate (RFC 7692) with client_no_context_takeover, for Autobahn groups 12 and 13")
+	deflate := flag.Bool("deflate", true, "offer permessage-deflate (RFC 7692) with client_no_context_takeover, for Autobahn groups 12 and 13 (-deflate=false: no extension)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -19,32 +19,14 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/internal/wstest"
 )
 
 // requireNode returns the node binary and the node_modules directory that
 // holds ws, or skips (fails under WSTEST_REQUIRE_PEERS=1).
 func requireNode(t *testing.T) (node, modules string) {
 	t.Helper()
-	modules = os.Getenv("WSTEST_NODE_PATH")
-	node, err := exec.LookPath("node")
-	missing := ""
-	switch {
-	case err != nil:
-		missing = "node not found on $PATH"
-	case modules == "":
-		missing = "WSTEST_NODE_PATH is not set"
-	default:
-		if _, err := os.Stat(filepath.Join(modules, "ws", "package.json")); err != nil {
-			missing = "no ws package in " + modules
-		}
-	}
-	if missing != "" {
-		if os.Getenv("WSTEST_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s; WSTEST_REQUIRE_PEERS=1 requires Node's ws", missing)
-		}
-		t.Skipf("skipping Node ws interop: %s (mkdir -p /tmp/nodews && cd /tmp/nodews && npm install --no-save --no-package-lock ws@8; WSTEST_NODE_PATH=/tmp/nodews/node_modules)", missing)
-	}
-	return node, modules
+	return wstest.RequireNodeWS(t)
 }
 
 // nodeScript writes a script to a temp dir and returns a command running it.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfc6455/ws/internal/wstest"
 )
 
 // nodeServer is a Node ws@8 server that prints its port, then for each
@@ -33,25 +35,7 @@ wss.on('connection', (ws, req) => {
 // handshakes (ours at end of input, the server's) end with exit 0.
 func TestNodeServer(t *testing.T) {
 	t.Parallel()
-	modules := os.Getenv("WSTEST_NODE_PATH")
-	node, err := exec.LookPath("node")
-	missing := ""
-	switch {
-	case err != nil:
-		missing = "node not found on $PATH"
-	case modules == "":
-		missing = "WSTEST_NODE_PATH is not set"
-	default:
-		if _, err := os.Stat(filepath.Join(modules, "ws", "package.json")); err != nil {
-			missing = "no ws package in " + modules
-		}
-	}
-	if missing != "" {
-		if os.Getenv("WSTEST_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s; WSTEST_REQUIRE_PEERS=1 requires Node's ws", missing)
-		}
-		t.Skipf("skipping Node ws interop: %s (see the contract: WSTEST_NODE_PATH=/tmp/nodews/node_modules)", missing)
-	}
+	node, modules := wstest.RequireNodeWS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	script := filepath.Join(t.TempDir(), "server.js")

@@ -3,15 +3,12 @@ package conform_test
 import (
 	"context"
 	"net"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/internal/conform"
-	"github.com/rfc6455/ws/internal/echo"
 	"github.com/rfc6455/ws/internal/testee"
 )
 
@@ -55,42 +52,7 @@ func compression() conn.Options {
 
 func TestDeflateServerSuite(t *testing.T) {
 	t.Parallel()
-	modes := []struct {
-		agent string
-		opts  *echo.Options
-	}{
-		{"rfc6455-ws server", &echo.Options{AcceptOptions: conn.AcceptOptions{Options: compression()}}},
-		{"rfc6455-ws server (streaming)", &echo.Options{AcceptOptions: conn.AcceptOptions{Options: compression()}, Streaming: true}},
-	}
-	urls := make([]string, len(modes))
-	for i, m := range modes {
-		srv := httptest.NewServer(echo.Handler(m.opts))
-		defer srv.Close()
-		urls[i] = "ws" + strings.TrimPrefix(srv.URL, "http")
-	}
-	results := make([][]*conform.Result, len(modes))
-	start := time.Now()
-	for _, c := range deflateCases(t) {
-		t.Run(c.ID, func(t *testing.T) {
-			rs := make([]*conform.Result, len(modes))
-			var wg sync.WaitGroup
-			for i, m := range modes {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					rs[i] = conform.RunServerCase(context.Background(), urls[i], c, deflateRunOptions(m.agent))
-				}()
-			}
-			wg.Wait()
-			for i, m := range modes {
-				results[i] = append(results[i], rs[i])
-				check(t, m.agent, rs[i])
-			}
-		})
-	}
-	for i, m := range modes {
-		logSummary(t, m.agent, results[i], time.Since(start))
-	}
+	serverSuite(t, conn.AcceptOptions{Options: compression()}, deflateCases(t), deflateRunOptions)
 }
 
 func TestDeflateClientSuite(t *testing.T) {

@@ -8,23 +8,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/internal/conform"
 	"github.com/rfc6455/ws/internal/echo"
 )
 
-// TestServerSuite runs every case against our echo server in both of its
-// modes: whole messages (ReadMessage to WriteMessage) and streaming
-// (NextReader to NextWriter, fragment by fragment). The two modes run each
-// case side by side, on two servers, so the pauses of 5.19, 5.20 and 6.4.x
-// are paid once.
+// TestServerSuite runs every case of groups 1-7, 9 and 10 against our echo
+// server in both of its modes (serverSuite).
 func TestServerSuite(t *testing.T) {
 	t.Parallel() // runs beside TestClientSuite; cases within a suite run in order
+	serverSuite(t, conn.AcceptOptions{}, suiteCases(t), runOptions)
+}
+
+// serverSuite runs cases against our echo server in both of its modes:
+// whole messages (ReadMessage to WriteMessage) and streaming (NextReader
+// to NextWriter, fragment by fragment). The two modes run each case side
+// by side, on two servers, so the pauses of 5.19, 5.20 and 6.4.x are paid
+// once.
+func serverSuite(t *testing.T, accept conn.AcceptOptions, cases []*conform.Case, optsFor func(agent string) *conform.Options) {
 	modes := []struct {
 		agent string
 		opts  *echo.Options
 	}{
-		{"rfc6455-ws server", &echo.Options{}},
-		{"rfc6455-ws server (streaming)", &echo.Options{Streaming: true}},
+		{"rfc6455-ws server", &echo.Options{AcceptOptions: accept}},
+		{"rfc6455-ws server (streaming)", &echo.Options{AcceptOptions: accept, Streaming: true}},
 	}
 	urls := make([]string, len(modes))
 	for i, m := range modes {
@@ -34,7 +41,7 @@ func TestServerSuite(t *testing.T) {
 	}
 	results := make([][]*conform.Result, len(modes))
 	start := time.Now()
-	for _, c := range suiteCases(t) {
+	for _, c := range cases {
 		t.Run(c.ID, func(t *testing.T) {
 			if why, ok := skip["server "+c.ID]; ok {
 				t.Skip(why)
@@ -45,7 +52,7 @@ func TestServerSuite(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					rs[i] = conform.RunServerCase(context.Background(), urls[i], c, runOptions(m.agent))
+					rs[i] = conform.RunServerCase(context.Background(), urls[i], c, optsFor(m.agent))
 				}()
 			}
 			wg.Wait()

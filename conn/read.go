@@ -12,7 +12,7 @@ import (
 // The read path has three layers, one per function group:
 //
 //	bytes:   fill, readPayload    the connection, through rbuf or straight into the caller's slice
-//	frames:  readNextFrame        header rules (frame.ParseHeader, frame.Sequence); control frames handled here
+//	frames:  readNextFrame        header rules (frame.ParseHeaderInto, frame.Sequence); control frames handled here
 //	message: takeFrame, readRaw   a message's payload across its frames, read limit
 //	         readMsg              the transform seam (permessage-deflate), UTF-8, end of message
 //
@@ -150,7 +150,8 @@ func (ep *Endpoint) readPayload(p []byte) (int, error) {
 // of one behind.
 func (ep *Endpoint) readNextFrame() error {
 	for {
-		h, n, err := frame.ParseHeader(ep.rbuf[ep.rpos:ep.rend])
+		var h frame.Header
+		n, err := frame.ParseHeaderInto(&h, ep.rbuf[ep.rpos:ep.rend])
 		if err == frame.ErrShortHeader ||
 			(err == nil && h.Opcode.IsControl() && int64(ep.rend-ep.rpos-n) < h.PayloadLen) {
 			if err := ep.fill(); err != nil {

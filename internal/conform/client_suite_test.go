@@ -14,17 +14,24 @@ import (
 
 func TestClientSuite(t *testing.T) {
 	t.Parallel() // runs beside TestServerSuite; cases within a suite run in order
-	cases := suiteCases(t)
+	clientSuite(t, suiteCases(t), runOptions(""), &conn.DialOptions{})
+}
+
+// clientSuite runs cases with our client testee (internal/testee over
+// conn.Dial, options dial) against our fuzzing server, as Autobahn's
+// fuzzingserver drives a client: the case count, each case, then the
+// report update.
+func clientSuite(t *testing.T, cases []*conform.Case, fsOpts *conform.Options, dial *conn.DialOptions) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	fs := &conform.FuzzingServer{Cases: cases, Options: runOptions("")}
+	fs := &conform.FuzzingServer{Cases: cases, Options: fsOpts}
 	go fs.Serve(l)
 	base := "ws://" + l.Addr().String()
 	agent := "rfc6455-ws client"
-	topts := &testee.Options{Agent: agent, Dial: &conn.DialOptions{}}
+	topts := &testee.Options{Agent: agent, Dial: dial}
 	ctx := context.Background()
 	n, err := testee.CaseCount(ctx, base, topts)
 	if err != nil || n != len(cases) {

@@ -1,15 +1,11 @@
 package conform_test
 
 import (
-	"context"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/internal/conform"
-	"github.com/rfc6455/ws/internal/testee"
 )
 
 // Groups 12 and 13 (permessage-deflate, RFC 7692) against our own server
@@ -57,40 +53,9 @@ func TestDeflateServerSuite(t *testing.T) {
 
 func TestDeflateClientSuite(t *testing.T) {
 	t.Parallel()
-	cases := deflateCases(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	fs := &conform.FuzzingServer{Cases: cases, Options: deflateRunOptions("")}
-	go fs.Serve(l)
-	base := "ws://" + l.Addr().String()
-	agent := "rfc6455-ws client"
 	// The client offers client_no_context_takeover: 13.2, 13.5, 13.6 and
 	// 13.7 accept only a client that does.
 	opts := compression()
 	opts.Compression.ClientNoContextTakeover = true
-	topts := &testee.Options{Agent: agent, Dial: &conn.DialOptions{Options: opts}}
-	ctx := context.Background()
-	start := time.Now()
-	for i, c := range cases {
-		t.Run(c.ID, func(t *testing.T) {
-			if err := testee.RunCase(ctx, base, i+1, topts); err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				if r := result(fs, agent, c.ID); r != nil {
-					check(t, agent, r)
-					return
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no result recorded for case %s", c.ID)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-		})
-	}
-	logSummary(t, "client", fs.Results(agent), time.Since(start))
+	clientSuite(t, deflateCases(t), deflateRunOptions(""), &conn.DialOptions{Options: opts})
 }

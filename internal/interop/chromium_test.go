@@ -104,24 +104,7 @@ func TestChromium(t *testing.T) {
 				default:
 				}
 			})
-			mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
-				ep, err := conn.Accept(w, r, &conn.AcceptOptions{Options: conn.Options{ReadLimit: 4 << 20, Compression: tt.server}})
-				if err != nil {
-					return
-				}
-				compressed <- ep.Compressed()
-				var buf []byte
-				for {
-					op, p, err := ep.ReadMessage(buf)
-					if err != nil {
-						return
-					}
-					if err := ep.WriteMessage(op, p); err != nil {
-						return
-					}
-					buf = p
-				}
-			})
+			mux.Handle("/ws", echoHandler(tt.server, compressed))
 			srv := &httptest.Server{Listener: cl, Config: &http.Server{Handler: mux}}
 			srv.Start()
 			defer srv.Close()

@@ -198,24 +198,7 @@ func TestNodeClient(t *testing.T) {
 			}
 			cl := &countingListener{Listener: ln}
 			compressed := make(chan bool, 1)
-			srv := &httptest.Server{Listener: cl, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				ep, err := conn.Accept(w, r, &conn.AcceptOptions{Options: conn.Options{ReadLimit: 4 << 20, Compression: tt.server}})
-				if err != nil {
-					return
-				}
-				compressed <- ep.Compressed()
-				var buf []byte
-				for {
-					op, p, err := ep.ReadMessage(buf)
-					if err != nil {
-						return
-					}
-					if err := ep.WriteMessage(op, p); err != nil {
-						return
-					}
-					buf = p
-				}
-			})}}
+			srv := &httptest.Server{Listener: cl, Config: &http.Server{Handler: echoHandler(tt.server, compressed)}}
 			srv.Start()
 			defer srv.Close()
 
@@ -377,5 +360,29 @@ func TestNodeServer(t *testing.T) {
 			}
 			t.Logf("%d messages, %d bytes of payload each way; Node read %d bytes", len(ms), totalSize(ms), read)
 		})
+	}
+}
+
+// echoHandler accepts with compression preferences server, reports on
+// compressed whether permessage-deflate was negotiated, and echoes every
+// message with its type until the connection ends.
+func echoHandler(server conn.Compression, compressed chan<- bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ep, err := conn.Accept(w, r, &conn.AcceptOptions{Options: conn.Options{ReadLimit: 4 << 20, Compression: server}})
+		if err != nil {
+			return
+		}
+		compressed <- ep.Compressed()
+		var buf []byte
+		for {
+			op, p, err := ep.ReadMessage(buf)
+			if err != nil {
+				return
+			}
+			if err := ep.WriteMessage(op, p); err != nil {
+				return
+			}
+			buf = p
+		}
 	}
 }

@@ -104,19 +104,9 @@ func WriteTable(w io.Writer, rep *Report) error {
 		fmt.Fprintf(w, "\nREQUESTS: %d-byte request and response, %d client workers, %v per cell\n", cfg.Size, cfg.Concurrency, cfg.Duration)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "R/conn\tHTTP new conn req/s\tHTTP keep-alive req/s\tWebSocket req/s\tWS/new-conn\tWS/keep-alive\tarticle WS/HTTP\t")
-		by := map[string]RequestsResult{}
-		for _, r := range rep.Requests {
-			by[r.Mode+"/"+strconv.Itoa(r.PerConn)] = r
-		}
-		for _, rt := range rep.Ratios {
-			k := "/" + strconv.Itoa(rt.PerConn)
-			article := rt.ArticleClaim
-			if rt.Article > 0 {
-				article = fmt.Sprintf("%.2f (%s)", rt.Article, rt.ArticleClaim)
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f\t%.2f\t%s\t\n", rt.PerConn,
-				formatSpread(by[ModeHTTPClose+k].PerSecond, 0), formatSpread(by[ModeHTTPKeepAlive+k].PerSecond, 0),
-				formatSpread(by[ModeWSRequests+k].PerSecond, 0), rt.WSOverNewConn, rt.WSOverKeepAlive, article)
+		by := requestsBy(rep)
+		for _, row := range requestsRows(rep) {
+			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -201,19 +191,9 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		fmt.Fprintf(w, "\n**Requests**: %d-byte request and response, %d client workers, %v per cell (a connection begun is finished).\n\n", cfg.Size, cfg.Concurrency, cfg.Duration)
 		fmt.Fprintln(w, "| R per conn | HTTP new conn req/s | HTTP keep-alive req/s | WebSocket req/s | WS / new conn | WS / keep-alive | article WS / HTTP |")
 		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---|")
-		by := map[string]RequestsResult{}
-		for _, r := range rep.Requests {
-			by[r.Mode+"/"+strconv.Itoa(r.PerConn)] = r
-		}
-		for _, rt := range rep.Ratios {
-			k := "/" + strconv.Itoa(rt.PerConn)
-			article := rt.ArticleClaim
-			if rt.Article > 0 {
-				article = fmt.Sprintf("%.2f (%s)", rt.Article, rt.ArticleClaim)
-			}
-			fmt.Fprintf(w, "| %d | %s | %s | %s | %.2f | %.2f | %s |\n", rt.PerConn,
-				formatSpread(by[ModeHTTPClose+k].PerSecond, 0), formatSpread(by[ModeHTTPKeepAlive+k].PerSecond, 0),
-				formatSpread(by[ModeWSRequests+k].PerSecond, 0), rt.WSOverNewConn, rt.WSOverKeepAlive, article)
+		by := requestsBy(rep)
+		for _, row := range requestsRows(rep) {
+			fmt.Fprintln(w, "| "+strings.Join(row, " | ")+" |")
 		}
 		fmt.Fprint(w, "\nPer request (medians): bytes on the wire, and process CPU time.\n\n")
 		fmt.Fprintln(w, "| R per conn | bytes, new conn | bytes, keep-alive | bytes, WebSocket | CPU µs, new conn | CPU µs, keep-alive | CPU µs, WebSocket | CPU new conn / WS | CPU keep-alive / WS |")
@@ -228,4 +208,34 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		}
 	}
 	return nil
+}
+
+// requestsRows gives the cells of the requests table, one row per R: the
+// requests per second of each mode (median and spread), the WebSocket
+// ratios, and the article's figure. The terminal and Markdown tables both
+// print them.
+func requestsRows(rep *Report) [][]string {
+	by := requestsBy(rep)
+	var rows [][]string
+	for _, rt := range rep.Ratios {
+		k := "/" + strconv.Itoa(rt.PerConn)
+		article := rt.ArticleClaim
+		if rt.Article > 0 {
+			article = fmt.Sprintf("%.2f (%s)", rt.Article, rt.ArticleClaim)
+		}
+		rows = append(rows, []string{strconv.Itoa(rt.PerConn),
+			formatSpread(by[ModeHTTPClose+k].PerSecond, 0), formatSpread(by[ModeHTTPKeepAlive+k].PerSecond, 0),
+			formatSpread(by[ModeWSRequests+k].PerSecond, 0),
+			fmt.Sprintf("%.2f", rt.WSOverNewConn), fmt.Sprintf("%.2f", rt.WSOverKeepAlive), article})
+	}
+	return rows
+}
+
+// requestsBy indexes the requests results by "mode/R".
+func requestsBy(rep *Report) map[string]RequestsResult {
+	by := map[string]RequestsResult{}
+	for _, r := range rep.Requests {
+		by[r.Mode+"/"+strconv.Itoa(r.PerConn)] = r
+	}
+	return by
 }

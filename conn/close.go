@@ -3,6 +3,7 @@ package conn
 import (
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rfc6455/ws/frame"
 )
@@ -54,26 +55,65 @@ func CloseStatus(err error) frame.CloseCode {
 	return 0
 }
 
-// sendClose sends a Close frame once (RFC 6455, Section 5.5.1).
-func (ep *Endpoint) sendClose(code frame.CloseCode, reason string) error {
+// setCloseBy records the deadline of a closing in progress (Close,
+// CloseWrite, or a failure), keeping the earliest: writes and the client's
+// wait for the server's TCP close never run past it.
+func (ep *Endpoint) setCloseBy(t time.Time) {
+	ns := t.UnixNano()
+	for {
+		old := ep.closeBy.Load()
+		if old != 0 && old <= ns {
+			return
+		}
+		if ep.closeBy.CompareAndSwap(old, ns) {
+			ep.wdGen.Add(1) // the next frame write takes the new deadline
+			return
+		}
+	}
+}
+
+// closingBy returns the deadline for a closing step that starts now: now
+// plus CloseTimeout, or an earlier closing deadline already set.
+func (ep *Endpoint) closingBy() time.Time {
+	by := time.Now().Add(ep.set.closeTimeout)
+	ep.setCloseBy(by)
+	return time.Unix(0, ep.closeBy.Load())
+}
+
+// sendClose sends a Close frame once (RFC 6455, Section 5.5.1), giving up
+// at by: a data frame stuck in a write to a peer that does not read holds
+// the write lock, and a Close frame cannot go out in the middle of it
+// (Section 5.4). It returns errCloseSent if one was already sent,
+// ErrCloseTimeout if the write lock or the write did not come in time.
+func (ep *Endpoint) sendClose(code frame.CloseCode, reason string, by time.Time) error {
 	var b [125]byte
 	body, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason})
 	if err != nil {
 		return err
 	}
-	ep.wmu.Lock()
-	defer ep.wmu.Unlock()
+	if !ep.wmu.lockBy(ep.done, by) {
+		if ep.closeErr.Load() != nil {
+			return ErrClosed
+		}
+		return ErrCloseTimeout
+	}
+	defer ep.wmu.unlock()
 	if ep.closeSent {
 		return errCloseSent
 	}
 	// "After sending a Close frame, the endpoint MUST NOT send any more
 	// data frames." (RFC 6455, Section 5.5.1)
 	ep.closeSent = true
-	return ep.writeFrameLocked(frame.Header{Fin: true, Opcode: frame.OpClose}, body)
+	err = ep.writeFrameLocked(frame.Header{Fin: true, Opcode: frame.OpClose}, body)
+	if isTimeout(err) {
+		return ErrCloseTimeout
+	}
+	return err
 }
 
 // closeConn closes TCP once, recording how the connection ended. Every
-// goroutine blocked on the connection wakes up and returns ce.
+// goroutine blocked on the connection, or waiting for a lock or a pong,
+// wakes up and returns ce (or ErrClosed).
 func (ep *Endpoint) closeConn(ce *CloseError) {
 	if !ep.closeErr.CompareAndSwap(nil, ce) {
 		return
@@ -89,13 +129,22 @@ func (ep *Endpoint) closeConn(ce *CloseError) {
 	if ep.keepalive != nil {
 		ep.keepalive.Stop()
 	}
+	if t := ep.closeTimer.Load(); t != nil {
+		t.Stop()
+	}
+}
+
+// closeTimedOut closes TCP because the close handshake did not finish in time.
+func (ep *Endpoint) closeTimedOut() {
+	ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrCloseTimeout.Error(), Err: ErrCloseTimeout})
 }
 
 // fail is the one place the connection is failed (RFC 6455, Section
 // 7.1.7). The code sent comes from the error: a frame.ProtocolError
 // carries it (1002, 1007, 1009); an I/O error sends nothing and reports
 // 1006; anything else is our fault, 1011. It returns the CloseError every
-// later read gets. Called with the reader token held.
+// later read gets. Called with the reader token held; it returns within
+// CloseTimeout.
 func (ep *Endpoint) fail(err error) error {
 	ce := &CloseError{Code: frame.CloseInternalError, Reason: "internal error", Err: err}
 	var ie ioError
@@ -112,9 +161,17 @@ func (ep *Endpoint) fail(err error) error {
 		reason := ce.Reason
 		if len(reason) > 123 {
 			reason = reason[:123]
+			for !utf8.ValidString(reason) {
+				reason = reason[:len(reason)-1]
+			}
 		}
-		if ep.sendClose(ce.Code, reason) == nil {
-			ep.linger()
+		by := ep.closingBy()
+		if ep.sendClose(ce.Code, reason, by) == nil {
+			until := time.Now().Add(time.Second)
+			if by.Before(until) {
+				until = by
+			}
+			ep.linger(until)
 		}
 	}
 	ep.closeConn(ce)
@@ -122,14 +179,14 @@ func (ep *Endpoint) fail(err error) error {
 }
 
 // linger half-closes TCP after our Close frame and drains what the peer
-// still sends, briefly, without processing it ("MUST NOT continue to
-// attempt to process data", RFC 6455, Section 7.1.7), so the peer reads
-// our Close frame instead of a reset. Called with the reader token held.
-func (ep *Endpoint) linger() {
+// still sends, until the deadline, without processing it ("MUST NOT
+// continue to attempt to process data", RFC 6455, Section 7.1.7), so the
+// peer reads our Close frame instead of a reset. Reader token held.
+func (ep *Endpoint) linger(until time.Time) {
 	if cw, ok := ep.c.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
-	ep.c.SetReadDeadline(time.Now().Add(min(ep.set.closeTimeout, time.Second)))
+	ep.c.SetReadDeadline(until)
 	for {
 		if _, err := ep.c.Read(ep.rsmall[:]); err != nil {
 			return
@@ -140,9 +197,10 @@ func (ep *Endpoint) linger() {
 // awaitServerEOF is the client's wait, after the close handshake, for the
 // server to close TCP: "the server MUST close the underlying TCP
 // connection immediately; the client SHOULD wait for the server to close
-// the connection" (RFC 6455, Section 7.1.1). Reader token held.
-func (ep *Endpoint) awaitServerEOF() {
-	ep.c.SetReadDeadline(time.Now().Add(ep.set.closeTimeout))
+// the connection" (RFC 6455, Section 7.1.1). It waits until the closing
+// deadline (Close's, when Close started the handshake). Reader token held.
+func (ep *Endpoint) awaitServerEOF(by time.Time) {
+	ep.c.SetReadDeadline(by)
 	for {
 		if _, err := ep.c.Read(ep.rsmall[:]); err != nil {
 			return
@@ -163,27 +221,36 @@ func (ep *Endpoint) peerClosed(p []byte) error {
 	// Close frame, the endpoint MUST send a Close frame in response. (When
 	// sending a Close frame in response, the endpoint typically echos the
 	// status code it received.)" (RFC 6455, Section 5.5.1)
-	ep.sendClose(cp.Code, "")
+	by := ep.closingBy()
+	ep.sendClose(cp.Code, "", by)
 	if ep.role == Client {
-		ep.awaitServerEOF()
+		ep.awaitServerEOF(by)
 	}
 	ep.closeConn(&CloseError{Code: cp.Code, Reason: cp.Reason})
 	return *ep.closeErr.Load()
 }
 
 // Close starts the close handshake (RFC 6455, Section 7.1.2): it sends a
-// Close frame with code and reason, waits up to Options.CloseTimeout for
-// the peer's Close frame (reading, and dropping, any data that arrives
-// first if no one else is reading), then closes TCP. A client waits for
-// the server to close TCP first (Section 7.1.1).
+// Close frame with code and reason, waits for the peer's Close frame
+// (reading, and dropping, any data that arrives first if no one else is
+// reading), then closes TCP. A client waits for the server to close TCP
+// first (Section 7.1.1).
+//
+// Close returns within Options.CloseTimeout in total, whatever is stuck:
+// a data frame that cannot be written because the peer does not read, a
+// peer that never answers, or a server that never closes TCP. By then TCP
+// is closed, every write in flight is aborted, and every goroutine blocked
+// in a read, a write, NextWriter or Ping returns (a CloseError for reads,
+// ErrClosed for writes).
 //
 // code frame.CloseNoStatus sends a Close frame with no body. An invalid
 // code, or a reason that is not UTF-8 or makes the body over 125 bytes, is
 // an error and closes nothing.
 //
 // Close is safe from any goroutine and idempotent: later calls wait until
-// the connection is closed and return nil. It returns an error if the
-// Close frame could not be sent or the peer did not answer in time.
+// the connection is closed and return nil. It returns ErrCloseTimeout if
+// the Close frame could not be sent, or the peer did not answer, in time,
+// and the write error if sending failed.
 func (ep *Endpoint) Close(code frame.CloseCode, reason string) error {
 	var b [125]byte
 	if _, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason}); err != nil {
@@ -198,21 +265,25 @@ func (ep *Endpoint) Close(code frame.CloseCode, reason string) error {
 	ep.closing = true
 	ep.cmu.Unlock()
 
-	switch err := ep.sendClose(code, reason); err {
+	by := ep.closingBy()
+	timer := time.NewTimer(time.Until(by))
+	defer timer.Stop()
+	switch err := ep.sendClose(code, reason, by); err {
 	case nil, errCloseSent:
+	case ErrCloseTimeout:
+		ep.closeTimedOut()
+		return ErrCloseTimeout
 	default:
 		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
 		return err
 	}
-	timer := time.NewTimer(ep.set.closeTimeout)
-	defer timer.Stop()
 	select {
 	case <-ep.done:
 	case ep.rtok <- struct{}{}:
-		ep.closePump(time.Now().Add(ep.set.closeTimeout))
+		ep.closePump(by)
 		ep.releaseRead()
 	case <-timer.C:
-		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrCloseTimeout.Error(), Err: ErrCloseTimeout})
+		ep.closeTimedOut()
 	}
 	if ce := ep.closeErr.Load(); ce != nil && ce.Err == ErrCloseTimeout {
 		return ErrCloseTimeout
@@ -238,19 +309,26 @@ func (ep *Endpoint) CloseWrite(code frame.CloseCode, reason string) error {
 	if _, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason}); err != nil {
 		return err
 	}
-	switch err := ep.sendClose(code, reason); err {
+	by := ep.closingBy()
+	switch err := ep.sendClose(code, reason, by); err {
 	case nil:
 	case errCloseSent:
 		return nil
+	case ErrCloseTimeout:
+		ep.closeTimedOut()
+		return err
 	default:
 		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
 		return err
 	}
-	// closeConn is idempotent: once the handshake has completed, the timer
-	// does nothing.
-	time.AfterFunc(ep.set.closeTimeout, func() {
-		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrCloseTimeout.Error(), Err: ErrCloseTimeout})
-	})
+	// Stopped by closeConn once the handshake completes.
+	t := time.AfterFunc(time.Until(by), ep.closeTimedOut)
+	if !ep.closeTimer.CompareAndSwap(nil, t) {
+		t.Stop()
+	}
+	if ep.closeErr.Load() != nil {
+		t.Stop()
+	}
 	return nil
 }
 
@@ -271,7 +349,7 @@ func (ep *Endpoint) closePump(deadline time.Time) {
 		}
 		if err != nil {
 			if isTimeout(err) {
-				ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrCloseTimeout.Error(), Err: ErrCloseTimeout})
+				ep.closeTimedOut()
 			} else {
 				ep.readFailed(err)
 			}

@@ -91,18 +91,20 @@ func (ep *Endpoint) flushLocked() error {
 // flushAsync is the timer's flush, for an application that wrote and then
 // stopped reading.
 func (ep *Endpoint) flushAsync() {
-	ep.wmu.Lock()
+	if !ep.wmu.lock(ep.done) {
+		return // closed: the pending frames are dropped with the connection
+	}
 	ep.flushArmed = false
 	ep.flushLocked()
-	ep.wmu.Unlock()
+	ep.wmu.unlock()
 }
 
 // flushBeforeRead sends pending frames before the reader blocks. If a
 // writer holds the lock it will send them itself (or the timer will), so
 // the reader never waits for a writer here.
 func (ep *Endpoint) flushBeforeRead() {
-	if ep.pending.Load() && ep.wmu.TryLock() {
+	if ep.pending.Load() && ep.wmu.tryLock() {
 		ep.flushLocked()
-		ep.wmu.Unlock()
+		ep.wmu.unlock()
 	}
 }

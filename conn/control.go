@@ -3,7 +3,6 @@ package conn
 import (
 	"bytes"
 	"context"
-	"errors"
 	"time"
 
 	"github.com/rfc6455/ws/frame"
@@ -117,7 +116,7 @@ func (ep *Endpoint) Ping(ctx context.Context, payload []byte) error {
 			return *ep.closeErr.Load()
 		case tok <- struct{}{}:
 			pumped = true
-			ep.pump(ctx, w)
+			ep.pump(ctx, w.done)
 			ep.releaseRead()
 		}
 	}
@@ -125,24 +124,24 @@ func (ep *Endpoint) Ping(ctx context.Context, payload []byte) error {
 
 // pump reads control frames while the application is not reading, until
 // an application reader wants the token, a data frame arrives (left
-// pending for the application), the connection closes, or, for a Ping,
-// its pong arrives or ctx ends (ctx and w may be nil). Reader token held.
-func (ep *Endpoint) pump(ctx context.Context, w *pingWaiter) {
+// pending for the application), the connection closes, ctx ends, or stop
+// reports true (ctx and stop may be nil). Reader token held.
+func (ep *Endpoint) pump(ctx context.Context, stop func() bool) {
 	if ep.rremain > 0 || ep.rpending || ep.closeErr.Load() != nil {
 		return // mid-frame: the next bytes are the application's
 	}
 	ep.dmu.Lock()
 	ep.pumping, ep.interruptible = true, true
 	ep.dmu.Unlock()
-	stop := func() bool { return false }
+	unhook := func() bool { return false }
 	if ctx != nil {
-		stop = context.AfterFunc(ctx, ep.interruptPump)
+		unhook = context.AfterFunc(ctx, ep.interruptPump)
 	}
 	for ep.rwant.Load() == 0 && !ep.rpending && ep.closeErr.Load() == nil {
 		if ctx != nil && ctx.Err() != nil {
 			break
 		}
-		if w != nil && w.done() {
+		if stop != nil && stop() {
 			break
 		}
 		if err := ep.readNextFrame(); err != nil {
@@ -152,7 +151,7 @@ func (ep *Endpoint) pump(ctx context.Context, w *pingWaiter) {
 			break
 		}
 	}
-	stop()
+	unhook()
 	ep.dmu.Lock()
 	ep.pumping, ep.interruptible = false, false
 	if ep.closeErr.Load() == nil {
@@ -173,22 +172,85 @@ func (ep *Endpoint) interruptPump() {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
-// keepaliveTick pings and waits for the pong; no pong within
-// KeepAliveTimeout fails the connection (nothing is sent: the peer is not
-// answering, 1006).
+// keepaliveTick sends a ping and judges the peer by whatever arrives
+// next: any bytes at all (a pong, a data frame, another ping) prove it is
+// alive, since a peer that sends is a peer that answers. If no one else
+// is reading, it reads control frames itself, like Ping, so the pong is
+// seen while the application only writes.
+//
+// The peer is failed (1006, nothing sent: it is not answering) only when,
+// KeepAliveTimeout after the ping, nothing has arrived and a read is
+// waiting on an empty connection. If instead no one is reading, because
+// the application has not yet read a message that arrived, the peer's
+// answer may be queued behind that message: the peer is not blamed, the
+// message is not touched, and the next tick asks again.
 func (ep *Endpoint) keepaliveTick() {
 	if ep.closeErr.Load() != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ep.set.keepAliveTimeout)
-	err := ep.Ping(ctx, nil)
-	cancel()
-	switch {
-	case err == nil:
-		ep.keepalive.Reset(ep.set.keepAlive)
-	case errors.Is(err, context.DeadlineExceeded):
-		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrKeepAliveTimeout.Error(), Err: ErrKeepAliveTimeout})
+	heard := ep.heard.Load()
+	alive := func() bool { return ep.heard.Load() != heard }
+	if err := ep.writeControl(frame.OpPing, nil); err != nil {
+		return // the write failed and closed the connection, or it is closed
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), ep.set.keepAliveTimeout)
+	defer cancel()
+	tok := ep.rtok
+	for !alive() {
+		select {
+		case <-ep.done:
+			return
+		case tok <- struct{}{}:
+			tok = nil // pump once at most: it stops at a data frame left for the application
+			ep.pump(ctx, alive)
+			// Read until the timeout with nothing arriving (not stopped
+			// early by a data frame or an application reader): silence.
+			silent := ctx.Err() != nil && ep.rwant.Load() == 0 && !ep.rpending && ep.rremain == 0
+			ep.releaseRead()
+			if silent && !alive() {
+				ep.keepaliveFailed()
+				return
+			}
+			continue
+		case <-ctx.Done():
+			if !alive() && ep.readStalled() && !alive() {
+				ep.keepaliveFailed()
+				return
+			}
+		}
+		break
+	}
+	ep.keepalive.Reset(ep.set.keepAlive)
+}
+
+func (ep *Endpoint) keepaliveFailed() {
+	ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: ErrKeepAliveTimeout.Error(), Err: ErrKeepAliveTimeout})
+}
+
+// stallGrace is how long a read must have been waiting on the connection,
+// with nothing arriving, before keepalive takes the silence as the peer's.
+const stallGrace = 20 * time.Millisecond
+
+// readStalled reports whether a read has been waiting on the connection
+// for at least stallGrace. A read that just began may be about to return
+// bytes already there, so a fresh one is given stallGrace (checked again
+// a few times) before the answer is no.
+func (ep *Endpoint) readStalled() bool {
+	for range 4 {
+		since := ep.readSince.Load()
+		if since == 0 {
+			return false // no one is reading the connection: we can't tell
+		}
+		if time.Duration(time.Now().UnixNano()-since) >= stallGrace {
+			return true
+		}
+		select {
+		case <-ep.done:
+			return false
+		case <-time.After(stallGrace):
+		}
+	}
+	return false
 }
 
 // idleDelay is how long the application may go without reading before

@@ -174,6 +174,14 @@ func (ep *Endpoint) checkDeflateRSV(h frame.Header) error {
 	return nil
 }
 
+// deflateWireSlack is how much larger than the read limit a compressed
+// message may be on the wire: DEFLATE's worst expansion, one bit in eight
+// for bytes coded with 9-bit fixed Huffman codes (RFC 1951, Section
+// 3.2.6), plus block headers. An honest peer's message under the limit is
+// never refused for its wire size; a peer padding a message with empty
+// blocks, or garbage after its final block, is stopped at the header.
+func deflateWireSlack(limit int64) int64 { return limit/8 + 64 }
+
 // readData reads the current message's application data: the payload as
 // sent, or inflated when its first frame had RSV1 (RFC 7692, Section 7.2.2).
 // The read limit then applies to the inflated size, so a message that
@@ -191,7 +199,9 @@ func (ep *Endpoint) readData(p []byte) (int, error) {
 		ep.dfl.r.Start(rawReader{ep}, limit)
 	}
 	n, err := ep.dfl.r.Read(p)
-	if err != nil {
+	if err != nil && !isTimeout(err) {
+		// A timeout leaves the inflater where it stopped, at any byte:
+		// the next read resumes it (internal/deflate.Reader).
 		ep.dfl.reading = false
 		switch {
 		case err == io.EOF:
@@ -234,14 +244,15 @@ func (ep *Endpoint) writeCompressed(op frame.Opcode, p []byte) error {
 	ep.dfl.w.Start(appendWriter{b})
 	ep.dfl.w.Write(p)
 	ep.dfl.w.Close() // appendWriter never fails
-	ep.wmu.Lock()
-	var err error
-	if ep.closeSent {
-		err = ErrClosed
-	} else {
-		err = ep.writeFrameLocked(frame.Header{Fin: true, Rsv1: true, Opcode: op}, *b)
+	err := ep.lockWrite()
+	if err == nil {
+		if ep.closeSent {
+			err = ErrClosed
+		} else {
+			err = ep.writeFrameLocked(frame.Header{Fin: true, Rsv1: true, Opcode: op}, *b)
+		}
+		ep.wmu.unlock()
 	}
-	ep.wmu.Unlock()
 	if cap(*b) <= 1<<20 {
 		zbufPool.Put(b)
 	}

@@ -152,6 +152,8 @@ type Endpoint struct {
 	rmsgFinal  bool // the current frame is the message's last
 	utf8       utf8x.Validator
 	mr         messageReader
+	rpart       []byte // ReadMessage's part of a message read before a timeout (read.go)
+	rpartStream bool   // rpart now belongs to the reader NextReader returned
 	dfl        deflateConn // permessage-deflate, when negotiated (conn/deflate.go)
 
 	// Deadlines: dmu serialises the user's read deadline with the
@@ -163,13 +165,16 @@ type Endpoint struct {
 
 	// Write side: wmsg is held for a whole data message, wmu for one frame,
 	// so control frames can go out between the fragments of a message
-	// (RFC 6455, Section 5.4).
-	wmsg      sync.Mutex
-	wmu       sync.Mutex
+	// (RFC 6455, Section 5.4). Both are tokens (lock.go), so a waiter gives
+	// up when the connection closes.
+	wmsg      token
+	wmu       token
 	closeSent bool  // guarded by wmu
 	werr      error // guarded by wmu: sticky write failure
 	wdl       time.Time
-	userWD    time.Time
+	wdlGen    uint64       // wdGen when wdl was computed; guarded by wmu
+	userWD    atomic.Int64 // the user's write deadline, unix ns; 0: none
+	wdGen     atomic.Uint64
 	whdr      [frame.MaxHeaderLen]byte
 	wkey      [4]byte // the current client masking key
 	// Coalesced small frames (coalesce.go): wpend, wpendN and flushArmed
@@ -183,6 +188,10 @@ type Endpoint struct {
 	wbufs      [2][]byte
 	nb         net.Buffers
 	mw         messageWriter
+	// NextWriter hands out a new handle per message (single use, see
+	// writerHandle), carved from slabs of handleSlab.
+	mwCur atomic.Pointer[writerHandle]
+	hslab []writerHandle
 
 	// The idle pump answers control frames while the application is not
 	// reading (see idleTick).
@@ -194,10 +203,18 @@ type Endpoint struct {
 	pmu       sync.Mutex
 	pings     []*pingWaiter
 	keepalive *time.Timer
+	// Signs of life for keepalive (control.go): heard counts reads that
+	// returned bytes; readSince is when the read now blocked on the
+	// connection began (unix ns), 0 while no one is blocked reading.
+	// Both are kept only when keepalive is on.
+	heard     atomic.Uint64
+	readSince atomic.Int64
 
 	// Closing.
 	cmu      sync.Mutex
 	closing  bool
+	closeBy    atomic.Int64 // the closing deadline, unix ns; 0 before any closing starts
+	closeTimer atomic.Pointer[time.Timer] // CloseWrite's deadline
 	closeErr atomic.Pointer[CloseError] // set once, when TCP is closed
 	done     chan struct{}              // closed when TCP is closed
 }
@@ -214,6 +231,8 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 		role: role,
 		set:  opts.settings(),
 		rtok: make(chan struct{}, 1),
+		wmsg: newToken(),
+		wmu:  newToken(),
 		done: make(chan struct{}),
 	}
 	if opts != nil {
@@ -280,12 +299,21 @@ func (ep *Endpoint) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline sets an absolute deadline for writes; each frame write
 // also keeps Options.WriteTimeout, whichever comes first. A write that
-// times out fails the connection. The zero value means no deadline.
+// times out fails the connection. The zero value means no deadline. Like
+// net.Conn's, it may be called while a write is blocked, and applies to
+// that write at once.
 func (ep *Endpoint) SetWriteDeadline(t time.Time) error {
-	ep.wmu.Lock()
-	defer ep.wmu.Unlock()
-	ep.userWD = t
-	ep.wdl = time.Time{} // recomputed by the next write
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	ep.userWD.Store(ns)
+	ep.wdGen.Add(1) // the next frame recomputes its deadline
+	if ep.set.writeTimeout > 0 {
+		if d := time.Now().Add(ep.set.writeTimeout); t.IsZero() || d.Before(t) {
+			t = d
+		}
+	}
 	return ep.c.SetWriteDeadline(t)
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/rfc6455/ws/frame"
 )
@@ -83,7 +84,7 @@ func (ep *Endpoint) fill() error {
 		ep.flushBeforeRead() // nothing left to read: send coalesced replies first
 	}
 	for {
-		n, err := ep.c.Read(ep.rbuf[ep.rend:])
+		n, err := ep.connRead(ep.rbuf[ep.rend:])
 		ep.rfilled = ep.rend+n == len(ep.rbuf)
 		ep.rend += n
 		if ep.rfilled && ep.rpool == nil {
@@ -96,6 +97,22 @@ func (ep *Endpoint) fill() error {
 			return ioError{err}
 		}
 	}
+}
+
+// connRead reads from the connection. With keepalive on, it keeps the
+// signs of life keepalive judges the peer by (control.go): that bytes
+// arrived, and since when a read has been waiting for them.
+func (ep *Endpoint) connRead(p []byte) (int, error) {
+	if ep.keepalive == nil {
+		return ep.c.Read(p)
+	}
+	ep.readSince.Store(time.Now().UnixNano())
+	n, err := ep.c.Read(p)
+	ep.readSince.Store(0)
+	if n > 0 {
+		ep.heard.Add(1)
+	}
+	return n, err
 }
 
 // readPayload reads payload bytes of the current data frame into p and
@@ -116,7 +133,7 @@ func (ep *Endpoint) readPayload(p []byte) (int, error) {
 		ep.ahead.Store(false)
 		ep.flushBeforeRead()
 		var err error
-		n, err = ep.c.Read(p)
+		n, err = ep.connRead(p)
 		if n == 0 {
 			if err == nil {
 				return 0, nil
@@ -203,12 +220,19 @@ func (ep *Endpoint) takeFrame() error {
 		ep.rmsgSize = 0
 		ep.utf8.Reset()
 	}
-	// The read limit applies to the payload as sent unless the message is
-	// transformed (RSV1, permessage-deflate), where it must apply to the
-	// decoded size instead (RFC 7692, Section 8.1 leaves that to us).
-	if ep.set.readLimit > 0 && ep.rmsgRSV&frame.RSV1 == 0 &&
-		h.PayloadLen > ep.set.readLimit-ep.rmsgSize {
-		return frame.ErrMessageTooBig
+	// The read limit bounds the message as sent, checked at each frame
+	// header before any payload is read (RFC 6455, Section 10.4), and, for
+	// a compressed message (RSV1, RFC 7692), also its inflated size, which
+	// the inflater checks as it goes (RFC 7692, Section 8.1 leaves both to
+	// us). A compressed message may be a little larger on the wire than
+	// inflated (deflateWireSlack), never more.
+	if limit := ep.set.readLimit; limit > 0 {
+		if ep.rmsgRSV&frame.RSV1 != 0 {
+			limit += deflateWireSlack(limit)
+		}
+		if h.PayloadLen > limit-ep.rmsgSize {
+			return frame.ErrMessageTooBig
+		}
 	}
 	ep.rmsgSize += h.PayloadLen
 	ep.rremain = h.PayloadLen
@@ -262,6 +286,7 @@ func (ep *Endpoint) readMsg(p []byte) (int, error) {
 // discardMessage reads and drops the rest of a message the application
 // left unfinished, still checking it, through a pooled buffer.
 func (ep *Endpoint) discardMessage() error {
+	ep.rpart, ep.rpartStream = nil, false
 	if !ep.rmsgActive {
 		return nil
 	}
@@ -276,17 +301,23 @@ func (ep *Endpoint) discardMessage() error {
 }
 
 // acquireRead takes the reader token, interrupting a control pump (Ping
-// waiting for its pong) that holds it.
-func (ep *Endpoint) acquireRead() {
+// waiting for its pong) that holds it. It reports false, without the
+// token, once the connection is closed.
+func (ep *Endpoint) acquireRead() bool {
 	select {
 	case ep.rtok <- struct{}{}:
-		return
+		return true
 	default:
 	}
 	ep.rwant.Add(1)
+	defer ep.rwant.Add(-1)
 	ep.interruptPump()
-	ep.rtok <- struct{}{}
-	ep.rwant.Add(-1)
+	select {
+	case ep.rtok <- struct{}{}:
+		return true
+	case <-ep.done:
+		return false
+	}
 }
 
 // releaseRead gives the reader token back; a closed connection's pooled
@@ -321,15 +352,27 @@ func (ep *Endpoint) readFailed(err error) error {
 // may span any number of fragments (RFC 6455, Section 5.4) and need not
 // fit in memory. Text is checked as UTF-8 as it arrives (Section 8.1).
 //
-// The reader is valid until the next call to NextReader or ReadMessage,
-// which discard whatever of the message is left unread. Control frames
+// A read deadline that passes while the reader is read returns a timeout
+// error and leaves the message where it was: the next Read goes on from
+// the next byte, compressed or not. The reader is valid until the next
+// call to NextReader or ReadMessage, which discard whatever of the message
+// is left unread. If ReadMessage timed out in the middle of a message,
+// NextReader returns that message, from its first byte. Control frames
 // that arrive between fragments are answered while the reader is read.
 // After the connection closes, NextReader returns a CloseError.
 func (ep *Endpoint) NextReader() (frame.Opcode, io.Reader, error) {
-	ep.acquireRead()
+	if !ep.acquireRead() {
+		return 0, nil, *ep.closeErr.Load()
+	}
 	defer ep.appReleaseRead()
 	if ce := ep.closeErr.Load(); ce != nil {
 		return 0, nil, *ce
+	}
+	if ep.rpart != nil && !ep.rpartStream {
+		// The message ReadMessage was reading when its deadline passed:
+		// the reader serves the part already read first.
+		ep.rpartStream = true
+		return ep.rmsgOp, &ep.mr, nil
 	}
 	if err := ep.discardMessage(); err != nil {
 		return 0, nil, ep.readFailed(err)
@@ -345,34 +388,39 @@ func (ep *Endpoint) NextReader() (frame.Opcode, io.Reader, error) {
 // the previous p back reads without allocating once p is large enough.
 // The message may be at most Options.ReadLimit bytes (over it the
 // connection fails with 1009). After the connection closes, ReadMessage
-// returns a CloseError. If a read deadline passes mid-message, the part
-// already read is dropped and the next read skips the rest of it.
+// returns a CloseError.
+//
+// Memory grows with the bytes that arrive, not with the lengths frame
+// headers announce: p at most doubles as payload comes in, so a peer that
+// announces a large message and sends little of it costs little.
+//
+// If a read deadline passes in the middle of a message, ReadMessage
+// returns the timeout error and an empty p, and keeps the part already
+// read (a copy): the next ReadMessage (or NextReader) returns the whole
+// message, as if no deadline had passed. Nothing is dropped.
 func (ep *Endpoint) ReadMessage(buf []byte) (op frame.Opcode, p []byte, err error) {
-	ep.acquireRead()
+	if !ep.acquireRead() {
+		return 0, buf[:0], *ep.closeErr.Load()
+	}
 	defer ep.appReleaseRead()
 	if ce := ep.closeErr.Load(); ce != nil {
 		return 0, buf[:0], *ce
 	}
-	if err := ep.discardMessage(); err != nil {
-		return 0, buf[:0], ep.readFailed(err)
-	}
-	if err := ep.takeFrame(); err != nil {
-		return 0, buf[:0], ep.readFailed(err)
-	}
 	p = buf[:0]
+	if ep.rpart != nil && !ep.rpartStream {
+		p = append(p, ep.rpart...)
+		ep.rpart = nil
+	} else {
+		if err := ep.discardMessage(); err != nil {
+			return 0, buf[:0], ep.readFailed(err)
+		}
+		if err := ep.takeFrame(); err != nil {
+			return 0, buf[:0], ep.readFailed(err)
+		}
+	}
 	for {
 		if len(p) == cap(p) {
-			// Grow by what the current frame still holds (the limit was
-			// checked against it), and at most by what we have already
-			// received when there is no limit.
-			grow := int64(512)
-			if ep.rremain > grow {
-				grow = ep.rremain
-				if ep.set.readLimit < 0 {
-					grow = min(grow, max(int64(len(p)), 1<<20))
-				}
-			}
-			p = slices.Grow(p, int(grow))
+			p = slices.Grow(p, ep.growBy(len(p)))
 		}
 		n, err := ep.readMsg(p[len(p):cap(p)])
 		p = p[:len(p)+n]
@@ -380,9 +428,31 @@ func (ep *Endpoint) ReadMessage(buf []byte) (op frame.Opcode, p []byte, err erro
 			return ep.rmsgOp, p, nil
 		}
 		if err != nil {
-			return ep.rmsgOp, p[:0], ep.readFailed(err)
+			if isTimeout(err) && ep.rmsgActive && ep.closeErr.Load() == nil {
+				// Keep what was read; the connection is where it stopped.
+				ep.rpart, ep.rpartStream = append(make([]byte, 0, len(p)), p...), false
+			}
+			return ep.rmsgOp, buf[:0], ep.readFailed(err)
 		}
 	}
+}
+
+// growBy returns how much ReadMessage's buffer, full at n bytes, may grow:
+// it doubles (from 512 bytes), so its size stays within twice the bytes
+// received, whatever a frame header announced; it grows at once by what is
+// already buffered, and never past the rest of an uncompressed frame or a
+// compressed message's limit.
+func (ep *Endpoint) growBy(n int) int {
+	grow := max(int64(n), 512, int64(ep.rend-ep.rpos))
+	if ep.rmsgRSV&frame.RSV1 == 0 {
+		if ep.rremain > 0 {
+			grow = min(grow, ep.rremain)
+		}
+	} else if ep.set.readLimit > 0 {
+		// The inflater stops one byte past the limit.
+		grow = min(grow, max(ep.set.readLimit+1-int64(n), 1))
+	}
+	return int(grow)
 }
 
 // messageReader is the io.Reader NextReader returns; there is one per
@@ -392,10 +462,19 @@ type messageReader struct{ ep *Endpoint }
 // Read reads message payload; see NextReader.
 func (mr *messageReader) Read(p []byte) (int, error) {
 	ep := mr.ep
-	ep.acquireRead()
+	if !ep.acquireRead() {
+		return 0, *ep.closeErr.Load()
+	}
 	defer ep.appReleaseRead()
 	if ce := ep.closeErr.Load(); ce != nil {
 		return 0, *ce
+	}
+	if ep.rpart != nil {
+		n := copy(p, ep.rpart)
+		if ep.rpart = ep.rpart[n:]; len(ep.rpart) == 0 {
+			ep.rpart = nil
+		}
+		return n, nil
 	}
 	if !ep.rmsgActive {
 		return 0, io.EOF

@@ -27,21 +27,39 @@ var (
 )
 
 // setWriteDeadline keeps a write deadline at least WriteTimeout/2 ahead,
-// so back-to-back writes do not each reset the timer. wmu held.
+// so back-to-back writes do not each reset the timer, and never later than
+// the user's deadline (SetWriteDeadline) or Close's. wmu held.
 func (ep *Endpoint) setWriteDeadline() error {
-	if ep.set.writeTimeout < 0 {
+	gen := ep.wdGen.Load()
+	if ep.set.writeTimeout < 0 && ep.closeBy.Load() == 0 {
+		ep.wdlGen = gen // SetWriteDeadline set the user's deadline on c itself
 		return nil
 	}
 	now := time.Now()
-	if !ep.wdl.IsZero() && ep.wdl.Sub(now) > ep.set.writeTimeout/2 {
+	if gen == ep.wdlGen && !ep.wdl.IsZero() && ep.wdl.Sub(now) > ep.set.writeTimeout/2 {
 		return nil
 	}
-	d := now.Add(ep.set.writeTimeout)
-	if !ep.userWD.IsZero() && ep.userWD.Before(d) {
-		d = ep.userWD
+	var d time.Time
+	if ep.set.writeTimeout > 0 {
+		d = now.Add(ep.set.writeTimeout)
 	}
-	ep.wdl = d
+	for _, ns := range [...]int64{ep.userWD.Load(), ep.closeBy.Load()} {
+		if t := time.Unix(0, ns); ns != 0 && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	ep.wdl, ep.wdlGen = d, gen
 	return ep.c.SetWriteDeadline(d)
+}
+
+// lockWrite takes wmu for one frame, unless the connection is closed
+// (ErrClosed). wmu is held only across a write to the connection, which
+// WriteTimeout, the user's deadline and Close all bound.
+func (ep *Endpoint) lockWrite() error {
+	if !ep.wmu.lock(ep.done) {
+		return ErrClosed
+	}
+	return nil
 }
 
 // prepare checks the write side and completes h for sending. wmu held.
@@ -167,8 +185,10 @@ func (ep *Endpoint) writeOwnedLocked(h frame.Header, buf []byte, n int) error {
 // Section 5.4: "Control frames MAY be injected in the middle of a
 // fragmented message").
 func (ep *Endpoint) writeControl(op frame.Opcode, p []byte) error {
-	ep.wmu.Lock()
-	defer ep.wmu.Unlock()
+	if err := ep.lockWrite(); err != nil {
+		return err
+	}
+	defer ep.wmu.unlock()
 	if ep.closeSent {
 		return ErrClosed
 	}
@@ -179,19 +199,24 @@ func (ep *Endpoint) writeControl(op frame.Opcode, p []byte) error {
 // frame.OpText or frame.OpBinary; text is sent as given (the caller
 // promises UTF-8, RFC 6455, Section 5.6). Any number of goroutines may call
 // WriteMessage at once: messages go out whole, one after another. p is not
-// modified or retained.
+// modified or retained. A call waiting for another writer returns
+// ErrClosed as soon as the connection closes.
 func (ep *Endpoint) WriteMessage(op frame.Opcode, p []byte) error {
 	if op != frame.OpText && op != frame.OpBinary {
 		return ErrBadOpcode
 	}
-	ep.wmsg.Lock()
-	defer ep.wmsg.Unlock()
+	if !ep.wmsg.lock(ep.done) {
+		return ErrClosed
+	}
+	defer ep.wmsg.unlock()
 	if ep.compressWrite(len(p)) {
 		// permessage-deflate: compressed outside wmu, sent with RSV1 (conn/deflate.go).
 		return ep.writeCompressed(op, p)
 	}
-	ep.wmu.Lock()
-	defer ep.wmu.Unlock()
+	if err := ep.lockWrite(); err != nil {
+		return err
+	}
+	defer ep.wmu.unlock()
 	if ep.closeSent {
 		return ErrClosed
 	}
@@ -203,33 +228,96 @@ func (ep *Endpoint) WriteMessage(op frame.Opcode, p []byte) error {
 // in a pooled buffer and sent as a fragment when it fills (a write larger
 // than the buffer is sent as a fragment of its own, without copying);
 // Close sends the last fragment with FIN set (RFC 6455, Section 5.4). The
-// writer also has a Flush() error method that sends what is buffered as a
-// fragment now.
+// writer also has a Flush() error method that sends what is buffered now
+// as a fragment, which the peer can read at once: with permessage-deflate
+// the compressor is sync-flushed first (RFC 7692, Section 7.2.1).
 //
 // The message holds the connection's message lock until Close: other
-// message writers wait, while control frames (Ping, Close, automatic pongs)
-// still go out between fragments. Always call Close.
+// message writers wait (and give up with ErrClosed when the connection
+// closes), while control frames (Ping, Close, automatic pongs) still go
+// out between fragments. Always call Close.
+//
+// The writer is single-use: once Close has returned, every call on it
+// returns ErrWriterClosed and touches nothing, even if another message is
+// being written by then (a deferred Close cannot end someone else's
+// message).
 func (ep *Endpoint) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
 	if op != frame.OpText && op != frame.OpBinary {
 		return nil, ErrBadOpcode
 	}
-	ep.wmsg.Lock()
-	ep.wmu.Lock()
+	if !ep.wmsg.lock(ep.done) {
+		return nil, ErrClosed
+	}
+	if err := ep.lockWrite(); err != nil {
+		ep.wmsg.unlock()
+		return nil, err
+	}
 	err := ep.werr
 	if ep.closeSent {
 		err = ErrClosed
 	}
-	ep.wmu.Unlock()
+	ep.wmu.unlock()
 	if err != nil {
-		ep.wmsg.Unlock()
+		ep.wmsg.unlock()
 		return nil, err
 	}
 	ep.mw = messageWriter{ep: ep, op: op, open: true}
 	ep.mw.startCompressed() // permessage-deflate, if negotiated (conn/deflate.go)
-	return &ep.mw, nil
+	h := ep.newHandle()
+	ep.mwCur.Store(h)
+	return h, nil
 }
 
-// messageWriter is the writer NextWriter returns; one per Endpoint, reused.
+// handleSlab is how many writer handles are allocated at once: a handle
+// is never reused (that is what makes it single-use), and carving them
+// from a slab makes a streamed message cost 8 bytes and 1/64 of an
+// allocation.
+const handleSlab = 64
+
+// writerHandle is what NextWriter returns: a ticket for one message. It is
+// valid while it is ep.mwCur; NextWriter stores a fresh one per message.
+type writerHandle struct{ ep *Endpoint }
+
+// newHandle returns a handle no one has seen. wmsg held.
+func (ep *Endpoint) newHandle() *writerHandle {
+	if len(ep.hslab) == 0 {
+		ep.hslab = make([]writerHandle, handleSlab)
+	}
+	h := &ep.hslab[0]
+	ep.hslab = ep.hslab[1:]
+	h.ep = ep
+	return h
+}
+
+// Write adds p to the message.
+func (h *writerHandle) Write(p []byte) (int, error) {
+	if h.ep.mwCur.Load() != h {
+		return 0, ErrWriterClosed
+	}
+	return h.ep.mw.Write(p)
+}
+
+// Flush sends what is buffered as a fragment (not the last one); with
+// permessage-deflate it sync-flushes the compressor first, so the peer can
+// inflate everything written so far.
+func (h *writerHandle) Flush() error {
+	if h.ep.mwCur.Load() != h {
+		return ErrWriterClosed
+	}
+	return h.ep.mw.Flush()
+}
+
+// Close sends the last fragment (FIN set) and ends the message. Later
+// calls return ErrWriterClosed.
+func (h *writerHandle) Close() error {
+	if !h.ep.mwCur.CompareAndSwap(h, nil) {
+		return ErrWriterClosed
+	}
+	return h.ep.mw.Close()
+}
+
+// messageWriter is the state of the message NextWriter started; one per
+// Endpoint, reused.
 type messageWriter struct {
 	ep   *Endpoint
 	op   frame.Opcode // opcode of the next frame: the message's, then continuation
@@ -242,7 +330,7 @@ type messageWriter struct {
 }
 
 // Write adds p to the message. It is the seam for a payload transform:
-// permessage-deflate would compress p here and pass the output to writeRaw.
+// permessage-deflate compresses p here and passes the output to writeRaw.
 func (mw *messageWriter) Write(p []byte) (int, error) {
 	if !mw.open {
 		return 0, ErrWriterClosed
@@ -291,20 +379,21 @@ func (mw *messageWriter) send(fin bool, p []byte) error {
 	h.Rsv1 = mw.rsv&frame.RSV1 != 0
 	h.Rsv2 = mw.rsv&frame.RSV2 != 0
 	h.Rsv3 = mw.rsv&frame.RSV3 != 0
-	ep.wmu.Lock()
-	var err error
-	switch {
-	case ep.closeSent:
-		err = ErrClosed
-	case p != nil:
-		err = ep.writeFrameLocked(h, p)
-	case mw.buf == nil:
-		err = ep.writeFrameLocked(h, nil)
-	default:
-		err = ep.writeOwnedLocked(h, *mw.buf, mw.n)
-		mw.n = 0
+	err := ep.lockWrite()
+	if err == nil {
+		switch {
+		case ep.closeSent:
+			err = ErrClosed
+		case p != nil:
+			err = ep.writeFrameLocked(h, p)
+		case mw.buf == nil:
+			err = ep.writeFrameLocked(h, nil)
+		default:
+			err = ep.writeOwnedLocked(h, *mw.buf, mw.n)
+			mw.n = 0
+		}
+		ep.wmu.unlock()
 	}
-	ep.wmu.Unlock()
 	if err != nil {
 		mw.err = err
 		return err
@@ -318,17 +407,26 @@ func (mw *messageWriter) Flush() error {
 	if !mw.open {
 		return ErrWriterClosed
 	}
-	if mw.err != nil || mw.n == 0 {
+	if mw.err != nil {
+		return mw.err
+	}
+	if mw.z {
+		// Compressed bytes still inside the compressor reach writeRaw.
+		if err := mw.ep.dfl.w.Flush(); err != nil {
+			mw.err = err
+			return err
+		}
+	}
+	if mw.n == 0 {
 		return mw.err
 	}
 	return mw.send(false, nil)
 }
 
-// Close sends the last fragment (FIN set) and ends the message. A second
-// Close does nothing.
+// Close sends the last fragment (FIN set) and ends the message.
 func (mw *messageWriter) Close() error {
 	if !mw.open {
-		return nil
+		return ErrWriterClosed
 	}
 	err := mw.finishCompressed()
 	if err == nil {
@@ -342,6 +440,6 @@ func (mw *messageWriter) Close() error {
 		putBuf(mw.buf)
 		mw.buf = nil
 	}
-	mw.ep.wmsg.Unlock()
+	mw.ep.wmsg.unlock()
 	return err
 }

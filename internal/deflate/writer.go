@@ -151,6 +151,28 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return total, nil
 }
 
+// Flush compresses everything written so far and sync-flushes it: the
+// output ends with an empty stored block, 00 00 ff ff included, on a byte
+// boundary, so the peer's inflater can produce every byte written so far
+// (RFC 1951, Section 3.2.4; RFC 7692, Section 7.2.1 calls this the flush
+// that ends a message, and the same block may appear inside one). The
+// message goes on: more Writes and Close may follow.
+func (w *Writer) Flush() error {
+	st := w.st
+	if st == nil {
+		return errNoMessage
+	}
+	if w.err != nil {
+		return w.err
+	}
+	st.deflate(true)
+	st.writeBlock()
+	st.writeBits(0, 3)
+	st.align()
+	st.out = append(st.out, 0x00, 0x00, 0xff, 0xff)
+	return w.flush()
+}
+
 // Close ends the current message: it compresses what is left, ends the
 // DEFLATE data on a byte boundary with the header of an empty stored block
 // and drops that block's 00 00 ff ff (RFC 7692, Section 7.2.1), hands the

@@ -145,16 +145,16 @@ type Endpoint struct {
 	rremain  int64        // payload bytes of the current data frame not yet read
 	rmaskPos int
 	// current message
-	rmsgActive bool
-	rmsgOp     frame.Opcode
-	rmsgRSV    byte // RSV bits of the message's first frame (RSV1: compressed, RFC 7692)
-	rmsgSize   int64
-	rmsgFinal  bool // the current frame is the message's last
-	utf8       utf8x.Validator
-	mr         messageReader
-	rpart       []byte // ReadMessage's part of a message read before a timeout (read.go)
-	rpartStream bool   // rpart now belongs to the reader NextReader returned
-	dfl        deflateConn // permessage-deflate, when negotiated (conn/deflate.go)
+	rmsgActive  bool
+	rmsgOp      frame.Opcode
+	rmsgRSV     byte // RSV bits of the message's first frame (RSV1: compressed, RFC 7692)
+	rmsgSize    int64
+	rmsgFinal   bool // the current frame is the message's last
+	utf8        utf8x.Validator
+	mr          messageReader
+	rpart       []byte      // ReadMessage's part of a message read before a timeout (read.go)
+	rpartStream bool        // rpart now belongs to the reader NextReader returned
+	dfl         deflateConn // permessage-deflate, when negotiated (conn/deflate.go)
 
 	// Deadlines: dmu serialises the user's read deadline with the
 	// interruptions of control pumps.
@@ -211,12 +211,12 @@ type Endpoint struct {
 	readSince atomic.Int64
 
 	// Closing.
-	cmu      sync.Mutex
-	closing  bool
-	closeBy    atomic.Int64 // the closing deadline, unix ns; 0 before any closing starts
+	cmu        sync.Mutex
+	closing    bool
+	closeBy    atomic.Int64               // the closing deadline, unix ns; 0 before any closing starts
 	closeTimer atomic.Pointer[time.Timer] // CloseWrite's deadline
-	closeErr atomic.Pointer[CloseError] // set once, when TCP is closed
-	done     chan struct{}              // closed when TCP is closed
+	closeErr   atomic.Pointer[CloseError] // set once, when TCP is closed
+	done       chan struct{}              // closed when TCP is closed
 }
 
 // NewEndpoint wraps c, a connection on which the opening handshake has

@@ -335,6 +335,9 @@ func (mw *messageWriter) Write(p []byte) (int, error) {
 	if !mw.open {
 		return 0, ErrWriterClosed
 	}
+	if mw.ep.closeErr.Load() != nil {
+		return 0, ErrClosed // even a write that would only be buffered
+	}
 	if mw.z {
 		if mw.err != nil {
 			return 0, mw.err

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/rfc6455/ws/internal/demo"
@@ -45,7 +46,7 @@ func main() {
 	fmt.Printf("wsdemo: plain HTTP, as in the article: curl %sconnected\n", url)
 	go func() {
 		stop := make(chan os.Signal, 1)
-		signal.Notify(stop, os.Interrupt)
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 		<-stop
 		log.Print("shutting down")
 		s.Close()

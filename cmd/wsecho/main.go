@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/internal/echo"
 )
 
@@ -32,6 +33,7 @@ func main() {
 	limit := flag.Int64("limit", echo.DefaultReadLimit, "largest message accepted, in bytes (<0: no limit)")
 	quiet := flag.Bool("q", false, "do not log connections")
 	flag.BoolVar(&deflate, "deflate", true, "accept permessage-deflate (RFC 7692), for Autobahn groups 12 and 13 (-deflate=false: refuse the extension)")
+	flag.DurationVar(&closeTimeout, "close-timeout", conn.DefaultCloseTimeout, "bound on each close handshake, and so on shutdown (which takes at most this plus 1s)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -48,6 +50,9 @@ func main() {
 // deflate accepts permessage-deflate (-deflate, on by default).
 var deflate bool
 
+// closeTimeout bounds each connection's close handshake (-close-timeout).
+var closeTimeout = conn.DefaultCloseTimeout
+
 // run serves until ctx is canceled, then closes every connection with 1001
 // and waits (bounded) for the handlers to finish.
 func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet bool) error {
@@ -62,6 +67,7 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 	opts := &echo.Options{Streaming: stream, Log: logf, Context: base, Conns: &wg}
 	opts.ReadLimit = limit
 	opts.Compression.Enable = deflate
+	opts.CloseTimeout = closeTimeout
 	srv := &http.Server{Handler: echo.Handler(opts), ReadHeaderTimeout: 10 * time.Second}
 	mode := "message"
 	if stream {
@@ -75,17 +81,31 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 		return err
 	case <-ctx.Done():
 	}
-	log.Printf("wsecho: shutting down: closing connections with 1001")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer scancel()
-	err := srv.Shutdown(sctx)
+	// Every connection's Close starts at once and returns within
+	// closeTimeout, whatever the peer does (conn.Endpoint.Close); the
+	// server stops accepting meanwhile. Connections net/http still holds
+	// (a client that never sent its request) are cut at the bound.
+	log.Printf("wsecho: shutting down: closing connections with 1001 (within %v)", closeTimeout)
 	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), closeTimeout+time.Second)
+	defer scancel()
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(sctx) }() // handshakes in flight may finish
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	var err error
 	select {
 	case <-done:
 	case <-sctx.Done():
-		err = errors.Join(err, errors.New("connections still open after 10s"))
+		err = fmt.Errorf("connections still open after %v", closeTimeout+time.Second)
+	}
+	select {
+	case e := <-shut:
+		err = errors.Join(err, e)
+	case <-sctx.Done():
+		// Connections net/http still holds (a client that never sent its
+		// request) are cut at the bound.
+		srv.Close()
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -366,7 +366,6 @@ var hostileLengthSeeds = []struct {
 // TestEndpointDeflateHostileLengths runs hostileLengthSeeds through
 // FuzzEndpointDeflate's property.
 func TestEndpointDeflateHostileLengths(t *testing.T) {
-	t.Skip("enabled when conn bounds compressed frames (issue 11)")
 	for _, s := range hostileLengthSeeds {
 		t.Run(s.name, func(t *testing.T) {
 			endpointDeflate(t, s.in, s.client, s.raw, s.read, s.params)

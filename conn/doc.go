@@ -44,10 +44,27 @@
 // once must hold 10,000 × limit bytes: 640 MiB at 64 KiB (about what the
 // kernel's socket buffers for those connections may hold anyway), but 10
 // GiB at 1 MiB and 320 GiB at 32 MiB. Memory grows only as payload
-// actually arrives, and a frame header announcing more than the limit
-// fails the connection with 1009 before any of it is read. Applications
-// that expect larger messages raise Options.ReadLimit or stream with
-// NextReader, which is bounded by the limit too but needs no buffer.
+// actually arrives: ReadMessage's buffer at most doubles as bytes come
+// in, whatever length a header announced, so a peer that announces the
+// limit and sends a byte costs a few hundred bytes; and a frame header
+// announcing more than the limit fails the connection with 1009 before
+// any of it is read. The limit counts compressed messages twice: their
+// bytes on the wire (at the header, like any other) and what they
+// inflate to (as they inflate). Applications that expect larger messages
+// raise Options.ReadLimit or stream with NextReader, which is bounded by
+// the limit too but needs no buffer. docs/limits.md lists every limit and
+// timeout with the attack it was measured against.
+//
+// # Deadlines and closing are bounds
+//
+// A read deadline that passes anywhere in a message, compressed or not,
+// through ReadMessage, NextReader or NetConn, returns a timeout and leaves
+// the connection where it stopped: the next read resumes at the next
+// byte, and no read ever returns part of a message as if it were whole.
+// Close returns within Options.CloseTimeout whatever is stuck; the locks
+// writers queue on are channels selected beside the connection's end, so
+// every goroutine blocked in a read, a write, NextWriter or Ping returns
+// when the connection closes.
 //
 // # Memory
 //

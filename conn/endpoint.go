@@ -53,21 +53,32 @@ const (
 type Options struct {
 	// ReadLimit is the largest message, in bytes, that may be read. A
 	// message over it fails the connection with 1009 (RFC 6455, Section
-	// 7.4.1) as soon as a frame header announces it. 0 means
-	// DefaultReadLimit; a negative value means no limit.
+	// 7.4.1) as soon as a frame header announces it. For a compressed
+	// message (permessage-deflate) it bounds both the bytes on the wire,
+	// checked at each header (with DEFLATE's worst-case expansion, 1/8 +
+	// 64 bytes, as slack), and the inflated size, checked as it inflates.
+	// 0 means DefaultReadLimit; a negative value means no limit. Memory
+	// grows with the bytes that arrive, never with announced lengths,
+	// whatever the limit.
 	ReadLimit int64
 	// WriteTimeout bounds each frame write. 0 means DefaultWriteTimeout; a
 	// negative value means none. A write that times out fails the
 	// connection (the frame stream can't be resumed mid-frame).
 	WriteTimeout time.Duration
-	// CloseTimeout bounds the close handshake: the wait for the peer's
-	// Close frame and, for a client, for the server to close TCP.
-	// 0 means DefaultCloseTimeout.
+	// CloseTimeout bounds the whole close handshake: sending our Close
+	// frame (a write stuck on a peer that does not read is aborted), the
+	// wait for the peer's Close frame and, for a client, for the server to
+	// close TCP. Close returns within it. A connection failed for a
+	// protocol error is also closed within it. 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
 	// KeepAlive is the interval between keepalive pings; 0 turns keepalive off.
 	KeepAlive time.Duration
-	// KeepAliveTimeout is how long a keepalive ping may wait for its pong
-	// before the connection is failed. 0 means the same as KeepAlive.
+	// KeepAliveTimeout is how long after a keepalive ping the peer may stay
+	// silent before the connection is failed (1006, ErrKeepAliveTimeout).
+	// Anything the peer sends counts as an answer, not only the pong; and
+	// while the application leaves a received message unread (so the pong
+	// may be queued behind it) the peer is never failed. 0 means the same
+	// as KeepAlive.
 	KeepAliveTimeout time.Duration
 	// Subprotocol is the negotiated subprotocol (RFC 6455, Section 1.9),
 	// set by Accept and Dial; reported by Endpoint.Subprotocol.

@@ -48,16 +48,22 @@ var fuzzServerOptions = &handshake.ServerOptions{
 // FuzzCheckRequest feeds arbitrary bytes through http.ReadRequest and the
 // server check.
 //
-// Property: no panic; a refusal is an *Error with a 4xx status that WriteError
-// turns into a response net/http can parse, with that status; an accepted
-// request yields a 101 that the client-side CheckResponse accepts, with the
-// subprotocol the server chose.
+// Property: no panic; a refusal is an *Error with a 4xx status and a text
+// under 1 KiB that WriteError turns into a response net/http can parse, with
+// that status; an accepted request yields a 101 that the client-side
+// CheckResponse accepts, with the subprotocol the server chose.
 func FuzzCheckRequest(f *testing.F) {
 	for _, s := range handshakeSeeds(f, "server_") {
 		f.Add(s)
 	}
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v2\r\n\r\n"))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Extensions: a; b=\"c\", d\r\n\r\n")) // partial
+	// 20 subprotocols, the last a repeat: past the pairwise check, into the map.
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Protocol: a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,a\r\n\r\n"))
+	// A 200-byte subprotocol that is not a token: the error quotes 64 bytes of it.
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Protocol: " + strings.Repeat("\x7f", 200) + "\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
 		if err != nil {
@@ -94,6 +100,9 @@ func checkRefusal(t *testing.T, err error) {
 	var he *handshake.Error
 	if !errors.As(err, &he) || he.Status < 400 || he.Status > 499 {
 		t.Fatalf("refusal %v is not an *Error with a 4xx status", err)
+	}
+	if n := len(err.Error()); n > 1<<10 {
+		t.Fatalf("refusal text is %d bytes, want at most 1 KiB: %.200s", n, err)
 	}
 	var wire bytes.Buffer
 	if werr := handshake.WriteError(&wire, err); werr != nil {
@@ -153,13 +162,16 @@ func FuzzReadRequest(f *testing.F) {
 // FuzzParseExtensions feeds arbitrary header values to the extension parser.
 //
 // Property: no panic; a value that parses formats to a value that parses to
-// the same extensions; an error is ErrExtensionSyntax.
+// the same extensions; an error is ErrExtensionSyntax, under 1 KiB of text.
 func FuzzParseExtensions(f *testing.F) {
 	for _, s := range []string{
 		"permessage-deflate; client_max_window_bits",
 		"permessage-deflate; client_max_window_bits; server_max_window_bits=10, permessage-deflate",
 		`x; p="1\0", y ; q = 2`,
 		`a; p="x y"`, "a;;", ", ,", `a; p="\`,
+		`x; p="\a\b"; q="c", y; r="\d"`, // quoted-pairs, unescaped in the second pass
+		`x; p="a\"b"`, `x; p="\\"`,      // an escaped quote or backslash is not a token
+		"x; " + strings.Repeat("p; ", 60) + "=", // an error past 128 bytes quotes 64 around it
 	} {
 		f.Add(s, "")
 	}
@@ -170,6 +182,9 @@ func FuzzParseExtensions(f *testing.F) {
 		if err != nil {
 			if !errors.Is(err, handshake.ErrExtensionSyntax) {
 				t.Fatalf("ParseExtensions(%q, %q) error %v is not ErrExtensionSyntax", v1, v2, err)
+			}
+			if n := len(err.Error()); n > 1<<10 {
+				t.Fatalf("ParseExtensions error text is %d bytes, want at most 1 KiB: %.200s", n, err)
 			}
 			return
 		}

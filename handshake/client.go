@@ -82,15 +82,13 @@ func NewRequest(ctx context.Context, rawURL string, opts *ClientOptions) (req *h
 
 	// "The elements that comprise this value MUST be non-empty strings ...
 	// and MUST all be unique strings." (Section 4.1)
-	for i, p := range opts.Subprotocols {
+	for _, p := range opts.Subprotocols {
 		if !token.IsToken(p) {
-			return nil, "", fmt.Errorf("%w: subprotocol %q", ErrOfferSyntax, p)
+			return nil, "", fmt.Errorf("%w: subprotocol %s", ErrOfferSyntax, quoteShort(p))
 		}
-		for _, q := range opts.Subprotocols[:i] {
-			if p == q {
-				return nil, "", fmt.Errorf("%w: subprotocol %q repeated", ErrOfferSyntax, p)
-			}
-		}
+	}
+	if p, ok := repeated(opts.Subprotocols); ok {
+		return nil, "", fmt.Errorf("%w: subprotocol %s repeated", ErrOfferSyntax, quoteShort(p))
 	}
 	if !validExtensions(opts.Extensions) {
 		return nil, "", fmt.Errorf("%w: extensions %q", ErrOfferSyntax, FormatExtensions(opts.Extensions))
@@ -196,14 +194,8 @@ func CheckResponse(resp *http.Response, key string, opts *ClientOptions) (protoc
 	if perr != nil {
 		return fail(fmt.Errorf("%w: %w", ErrResponseExtensions, perr))
 	}
-	for _, e := range exts {
-		offered := false
-		for _, o := range opts.Extensions {
-			offered = offered || o.Name == e.Name
-		}
-		if !offered {
-			return fail(fmt.Errorf("%w: %q", ErrUnofferedExtension, e.Name))
-		}
+	if name, ok := missing(exts, opts.Extensions, extensionName); ok {
+		return fail(fmt.Errorf("%w: %s", ErrUnofferedExtension, quoteShort(name)))
 	}
 	// "If the response includes a |Sec-WebSocket-Protocol| header field and
 	// this header field indicates the use of a subprotocol that was not present
@@ -217,7 +209,7 @@ func CheckResponse(resp *http.Response, key string, opts *ClientOptions) (protoc
 			offered = offered || o == protocol
 		}
 		if len(ps) > 1 || !offered {
-			return fail(fmt.Errorf("%w: %q", ErrUnofferedProtocol, strings.Join(ps, ", ")))
+			return fail(fmt.Errorf("%w: %s", ErrUnofferedProtocol, quoteShort(strings.Join(ps, ", "))))
 		}
 	}
 	return protocol, exts, nil

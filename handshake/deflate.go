@@ -2,6 +2,7 @@ package handshake
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -16,6 +17,10 @@ const (
 	paramServerMaxWindowBits     = "server_max_window_bits"
 	paramClientMaxWindowBits     = "client_max_window_bits"
 )
+
+// deflateParamNames lists the four, for parseDeflate's duplicate check.
+var deflateParamNames = [...]string{paramServerNoContextTakeover, paramClientNoContextTakeover,
+	paramServerMaxWindowBits, paramClientMaxWindowBits}
 
 // DeflateParams are the parameters of one permessage-deflate offer or
 // response, or the ones agreed (RFC 7692, Section 7.1).
@@ -61,16 +66,20 @@ var ErrDeflateResponse = &Error{Reason: "invalid permessage-deflate response (RF
 // client_max_window_bits needs a value.
 func parseDeflate(e Extension, response bool) (DeflateParams, error) {
 	var p DeflateParams
-	seen := map[string]bool{}
+	var seen [len(deflateParamNames)]bool
 	for _, par := range e.Params {
 		// "A server MUST decline an extension negotiation offer for this
 		// extension if ... The negotiation offer contains multiple extension
 		// parameters with the same name." (RFC 7692, Section 7); likewise a
-		// client fails the connection on such a response.
-		if seen[par.Name] {
-			return p, deflateError("7", "duplicate parameter %s", par.Name)
+		// client fails the connection on such a response. Only the four known
+		// names can be seen twice: the first unknown one ends the loop, so an
+		// element with many parameters costs at most five steps.
+		if i := slices.Index(deflateParamNames[:], par.Name); i >= 0 {
+			if seen[i] {
+				return p, deflateError("7", "duplicate parameter %s", par.Name)
+			}
+			seen[i] = true
 		}
-		seen[par.Name] = true
 		switch par.Name {
 		case paramServerNoContextTakeover, paramClientNoContextTakeover:
 			// These parameters have no value (RFC 7692, Sections 7.1.1.1, 7.1.1.2).
@@ -87,7 +96,7 @@ func parseDeflate(e Extension, response bool) (DeflateParams, error) {
 			// value without leading zeroes between 8 to 15" (RFC 7692, Section 7.1.2.1)
 			bits, ok := windowBits(par)
 			if !ok {
-				return p, deflateError("7.1.2.1", "invalid server_max_window_bits %q", par.Value)
+				return p, deflateError("7.1.2.1", "invalid server_max_window_bits %s", quoteShort(par.Value))
 			}
 			p.ServerMaxWindowBits = bits
 		case paramClientMaxWindowBits:
@@ -100,13 +109,13 @@ func parseDeflate(e Extension, response bool) (DeflateParams, error) {
 			}
 			bits, ok := windowBits(par)
 			if !ok {
-				return p, deflateError("7.1.2.2", "invalid client_max_window_bits %q", par.Value)
+				return p, deflateError("7.1.2.2", "invalid client_max_window_bits %s", quoteShort(par.Value))
 			}
 			p.ClientMaxWindowBits = bits
 		default:
 			// "... contains an extension parameter not defined for use in an
 			// offer/response" (RFC 7692, Section 7)
-			return p, deflateError("7", "unknown parameter %s", par.Name)
+			return p, deflateError("7", "unknown parameter %s", quoteShort(par.Name))
 		}
 	}
 	return p, nil
@@ -134,7 +143,7 @@ func windowBits(par Param) (int, bool) {
 // it returns an error and goes on to the next one.
 func ParseDeflateOffer(e Extension) (DeflateParams, error) {
 	if e.Name != DeflateName {
-		return DeflateParams{}, deflateError("7", "extension is %q", e.Name)
+		return DeflateParams{}, deflateError("7", "extension is %s", quoteShort(e.Name))
 	}
 	return parseDeflate(e, false)
 }

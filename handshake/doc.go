@@ -22,7 +22,10 @@
 // Without this, any web site a user visits could open a WebSocket to your
 // server with the user's cookies (cross-site WebSocket hijacking). Requests
 // without Origin come from non-browser clients and are allowed. ReadRequest
-// bounds the size of the request header.
+// bounds the size of the request header. The checks on either side take time
+// and memory linear in the size of the header fields they read, however many
+// list elements, duplicates or parameters those hold, and an error quotes at
+// most a short excerpt of what the peer sent.
 //
 // # What the server answers
 //

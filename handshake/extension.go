@@ -38,15 +38,39 @@ type Extension struct {
 // ignored (RFC 9110, Section 5.6.1), and a quoted value that must still be a
 // token once unescaped. A syntax error returns ErrExtensionSyntax, wrapped with
 // its position. Whether an extension is known is the caller's business.
+//
+// It takes time and memory linear in the length of the headers: a first pass
+// checks the syntax and counts, a second fills one slice of extensions and
+// one of parameters, each of exactly the size needed, that the extensions'
+// Params share (each capped at its own length, so appending to one copies it).
 func ParseExtensions(h http.Header) ([]Extension, error) {
-	var exts []Extension
-	for _, v := range h.Values("Sec-WebSocket-Extensions") {
-		var err error
-		if exts, err = parseExtensionList(exts, v); err != nil {
+	values := h["Sec-Websocket-Extensions"] // h.Values would canonicalize the key, allocating
+	var count extList
+	for _, v := range values {
+		if err := count.parse(v); err != nil {
 			return nil, fmt.Errorf("%w: %s", ErrExtensionSyntax, err.Error())
 		}
 	}
-	return exts, nil
+	if count.nExts == 0 {
+		return nil, nil
+	}
+	fill := extList{exts: make([]Extension, 0, count.nExts)}
+	if count.nParams > 0 {
+		fill.params = make([]Param, 0, count.nParams)
+	}
+	for _, v := range values {
+		fill.parse(v) // checked above
+	}
+	return fill.exts, nil
+}
+
+// An extList is one pass of ParseExtensions. With exts nil it only checks
+// and counts; otherwise it appends to exts and params, which the counting
+// pass sized so that they never grow.
+type extList struct {
+	exts           []Extension
+	params         []Param
+	nExts, nParams int
 }
 
 type syntaxError struct {
@@ -55,12 +79,19 @@ type syntaxError struct {
 	what  string
 }
 
+// Error names the fault, its offset and the value, or for a value over 128
+// bytes the 64 bytes around the offset: the error (and the 400 answer that
+// carries it) stays short whatever the peer sent.
 func (e *syntaxError) Error() string {
-	return fmt.Sprintf("%s at offset %d of %q", e.what, e.pos, e.value)
+	if len(e.value) <= 128 {
+		return fmt.Sprintf("%s at offset %d of %q", e.what, e.pos, e.value)
+	}
+	lo, hi := max(e.pos-32, 0), min(e.pos+32, len(e.value))
+	return fmt.Sprintf("%s at offset %d of a %d-byte value, near %q", e.what, e.pos, len(e.value), e.value[lo:hi])
 }
 
-// parseExtensionList appends the extensions of one header value to exts.
-func parseExtensionList(exts []Extension, v string) ([]Extension, error) {
+// parse reads the extensions of one header value, in one pass over it.
+func (l *extList) parse(v string) error {
 	p := 0
 	skipOWS := func() {
 		for p < len(v) && token.IsOWS(v[p]) {
@@ -74,13 +105,13 @@ func parseExtensionList(exts []Extension, v string) ([]Extension, error) {
 		}
 		return v[start:p]
 	}
-	fail := func(what string) ([]Extension, error) {
-		return exts, &syntaxError{v, p, what}
+	fail := func(what string) error {
+		return &syntaxError{v, p, what}
 	}
 	for {
 		skipOWS()
 		if p == len(v) {
-			return exts, nil
+			return nil
 		}
 		if v[p] == ',' { // empty list element (RFC 9110, Section 5.6.1)
 			p++
@@ -91,7 +122,7 @@ func parseExtensionList(exts []Extension, v string) ([]Extension, error) {
 		if name == "" {
 			return fail("expected an extension token")
 		}
-		ext := Extension{Name: name}
+		first := l.nParams
 		for {
 			skipOWS()
 			if p == len(v) || v[p] != ';' {
@@ -110,60 +141,94 @@ func parseExtensionList(exts []Extension, v string) ([]Extension, error) {
 				skipOWS()
 				param.HasValue = true
 				if p < len(v) && v[p] == '"' {
-					val, n, ok := unquote(v[p:])
+					n, escaped, ok := scanQuoted(v[p:])
 					if !ok {
 						return fail("unterminated quoted-string")
 					}
 					// "When using the quoted-string syntax variant, the value after
 					// quoted-string unescaping MUST conform to the 'token' ABNF." (Section 9.1)
-					if !token.IsToken(val) {
+					if !isQuotedToken(v[p+1 : p+n-1]) {
 						return fail("quoted value is not a token")
 					}
-					param.Value = val
+					if param.Value = v[p+1 : p+n-1]; escaped && l.exts != nil {
+						param.Value = unescape(param.Value)
+					}
 					p += n
 				} else if param.Value = readToken(); param.Value == "" {
 					return fail("expected a parameter value")
 				}
 			}
-			ext.Params = append(ext.Params, param)
+			if l.exts != nil {
+				l.params = append(l.params, param)
+			}
+			l.nParams++
 		}
-		exts = append(exts, ext)
+		if l.exts != nil {
+			ext := Extension{Name: name}
+			if l.nParams > first {
+				ext.Params = l.params[first:l.nParams:l.nParams]
+			}
+			l.exts = append(l.exts, ext)
+		}
+		l.nExts++
 		if p < len(v) && v[p] != ',' {
 			return fail(fmt.Sprintf("unexpected %q", v[p]))
 		}
 	}
 }
 
-// unquote decodes the quoted-string at the start of s (RFC 9110, Section
-// 5.6.4) and reports how many bytes it used.
-func unquote(s string) (val string, n int, ok bool) {
-	var b []byte
+// scanQuoted finds the end of the quoted-string at the start of s (RFC 9110,
+// Section 5.6.4): n is its length, quotes included, and escaped reports
+// whether it holds a quoted-pair. It looks at those n bytes only.
+func scanQuoted(s string) (n int, escaped, ok bool) {
 	for i := 1; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '"':
-			if b == nil {
-				return s[1:i], i + 1, true
-			}
-			return string(b), i + 1, true
+			return i + 1, escaped, true
 		case c == '\\':
 			// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
 			if i+1 == len(s) || !isQuotable(s[i+1]) {
-				return "", 0, false
+				return 0, false, false
 			}
-			if b == nil {
-				b = append(make([]byte, 0, len(s)), s[1:i]...)
-			}
+			escaped = true
 			i++
-			b = append(b, s[i])
 		case isQuotable(c): // qdtext
-			if b != nil {
-				b = append(b, c)
-			}
 		default:
-			return "", 0, false
+			return 0, false, false
 		}
 	}
-	return "", 0, false
+	return 0, false, false
+}
+
+// isQuotedToken reports whether q, the inside of a quoted-string that
+// scanQuoted accepted, is a token once unescaped, without unescaping it.
+func isQuotedToken(q string) bool {
+	if q == "" {
+		return false
+	}
+	for i := 0; i < len(q); i++ {
+		if q[i] == '\\' {
+			i++
+		}
+		if !token.IsTchar(q[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// unescape removes the backslashes of the quoted-pairs in q, the inside of
+// a quoted-string that scanQuoted accepted.
+func unescape(q string) string {
+	var b strings.Builder
+	b.Grow(len(q))
+	for i := 0; i < len(q); i++ {
+		if q[i] == '\\' {
+			i++
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
 }
 
 // isQuotable reports whether c may appear in a quoted-string, escaped or not:

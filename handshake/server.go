@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/rfc6455/ws/internal/token"
@@ -122,7 +123,7 @@ func CheckRequest(r *http.Request, opts *ServerOptions) (*Offer, error) {
 	if len(origins) == 1 {
 		o.Origin = origins[0]
 		if !opts.InsecureSkipOriginCheck && !originAllowed(o.Origin, r.Host, opts.OriginPatterns) {
-			return nil, fmt.Errorf("%w: %q", ErrOrigin, o.Origin)
+			return nil, fmt.Errorf("%w: %s", ErrOrigin, quoteShort(o.Origin))
 		}
 	}
 
@@ -130,15 +131,13 @@ func CheckRequest(r *http.Request, opts *ServerOptions) (*Offer, error) {
 	// characters in the range U+0021 to U+007E not including separator
 	// characters ... and MUST all be unique strings." (Section 4.1)
 	o.Protocols = token.Split(r.Header["Sec-Websocket-Protocol"])
-	for i, p := range o.Protocols {
+	for _, p := range o.Protocols {
 		if !token.IsToken(p) {
-			return nil, fmt.Errorf("%w: %q", ErrProtocolSyntax, p)
+			return nil, fmt.Errorf("%w: %s", ErrProtocolSyntax, quoteShort(p))
 		}
-		for _, q := range o.Protocols[:i] {
-			if p == q {
-				return nil, fmt.Errorf("%w: %q repeated", ErrProtocolSyntax, p)
-			}
-		}
+	}
+	if p, ok := repeated(o.Protocols); ok {
+		return nil, fmt.Errorf("%w: %s repeated", ErrProtocolSyntax, quoteShort(p))
 	}
 	exts, err := ParseExtensions(r.Header)
 	if err != nil {
@@ -175,16 +174,101 @@ func originAllowed(origin, host string, patterns []string) bool {
 // ChooseSubprotocol returns the first subprotocol in supported (the server's
 // preference order) that the client offered, or "" if there is none, in which
 // case the response carries no Sec-WebSocket-Protocol (RFC 6455, Section
-// 4.2.2). Subprotocol names are compared exactly.
+// 4.2.2). Subprotocol names are compared exactly. It takes time linear in
+// len(offered)+len(supported).
 func ChooseSubprotocol(offered, supported []string) string {
-	for _, s := range supported {
-		for _, o := range offered {
-			if s == o {
-				return s
+	if len(offered)*len(supported) <= pairwiseMax {
+		for _, s := range supported {
+			for _, o := range offered {
+				if s == o {
+					return s
+				}
 			}
+		}
+		return ""
+	}
+	set := make(map[string]struct{}, len(offered))
+	for _, o := range offered {
+		set[o] = struct{}{}
+	}
+	for _, s := range supported {
+		if _, ok := set[s]; ok {
+			return s
 		}
 	}
 	return ""
+}
+
+// pairwiseMax is the largest number of pairs that repeated, missing and
+// ChooseSubprotocol compare one by one. Above it they use a map, so a
+// client's list of 40,000 subprotocols costs 40,000 map operations, not
+// 800 million comparisons; below it, the usual list of one to a few names,
+// they allocate nothing (up to 16 subprotocols for repeated).
+const pairwiseMax = 256
+
+// repeated returns an element of list that appears in it more than once,
+// compared exactly. It takes time linear in len(list).
+func repeated(list []string) (string, bool) {
+	if len(list)*len(list) <= pairwiseMax {
+		for i, p := range list {
+			for _, q := range list[:i] {
+				if p == q {
+					return p, true
+				}
+			}
+		}
+		return "", false
+	}
+	seen := make(map[string]struct{}, len(list))
+	for _, p := range list {
+		if _, ok := seen[p]; ok {
+			return p, true
+		}
+		seen[p] = struct{}{}
+	}
+	return "", false
+}
+
+// missing returns the name of an element of want whose name is not the name
+// of some element of have, compared exactly. It takes time linear in
+// len(want)+len(have).
+func missing[T any](want, have []T, name func(T) string) (string, bool) {
+	if len(want)*len(have) <= pairwiseMax {
+		for _, w := range want {
+			found := false
+			for _, h := range have {
+				found = found || name(w) == name(h)
+			}
+			if !found {
+				return name(w), true
+			}
+		}
+		return "", false
+	}
+	set := make(map[string]struct{}, len(have))
+	for _, h := range have {
+		set[name(h)] = struct{}{}
+	}
+	for _, w := range want {
+		if _, ok := set[name(w)]; !ok {
+			return name(w), true
+		}
+	}
+	return "", false
+}
+
+// extensionName returns e.Name, the key missing compares extensions by.
+func extensionName(e Extension) string { return e.Name }
+
+// quoteShort quotes s, a value from the peer, for an error message. It keeps
+// the first 64 bytes of a longer s and says how long it was, so a refusal
+// names what was wrong without echoing a megabyte header back.
+func quoteShort(s string) string {
+	const keep = 64
+	if len(s) <= keep {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:keep]) + "... (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Response builds the headers of the 101 response that accepts the request r
@@ -226,14 +310,8 @@ func Response(r *http.Request, o *Offer, protocol string, accepted []Extension, 
 	if len(accepted) > 0 {
 		// A server accepts only extensions the client listed (Section 9.1; a
 		// client fails the connection otherwise, Section 4.1).
-		for _, a := range accepted {
-			found := false
-			for _, e := range o.Extensions {
-				found = found || e.Name == a.Name
-			}
-			if !found {
-				return nil, fmt.Errorf("%w: %q", ErrExtensionNotOffered, a.Name)
-			}
+		if name, ok := missing(accepted, o.Extensions, extensionName); ok {
+			return nil, fmt.Errorf("%w: %s", ErrExtensionNotOffered, quoteShort(name))
 		}
 		if !validExtensions(accepted) {
 			return nil, fmt.Errorf("%w: Sec-WebSocket-Extensions %q", ErrBadResponseHeader, FormatExtensions(accepted))

@@ -52,16 +52,13 @@ func TrimOWS(s string) string {
 
 // Contains reports whether any of the header values holds tok as one element of
 // its comma-separated list, compared ASCII case-insensitively. Empty list
-// elements are ignored (RFC 9110, Section 5.6.1). It allocates nothing.
+// elements are ignored (RFC 9110, Section 5.6.1). It allocates nothing and
+// takes time linear in the total length of values.
 func Contains(values []string, tok string) bool {
 	for _, v := range values {
 		for v != "" {
 			var elem string
-			if i := strings.IndexByte(v, ','); i >= 0 {
-				elem, v = v[:i], v[i+1:]
-			} else {
-				elem, v = v, ""
-			}
+			elem, v = cut(v)
 			if strings.EqualFold(TrimOWS(elem), tok) {
 				return true
 			}
@@ -72,21 +69,41 @@ func Contains(values []string, tok string) bool {
 
 // Split returns the non-empty elements of the comma-separated lists in values,
 // in order, with optional whitespace trimmed. It does not check that they are
-// tokens; see IsToken.
+// tokens; see IsToken. It takes time linear in the total length of values and
+// makes one allocation, of exactly the returned length (none if it is 0): a
+// header of many empty elements costs no memory, and a long list is not
+// copied again and again as it grows.
 func Split(values []string) []string {
-	var out []string
+	n := 0
 	for _, v := range values {
 		for v != "" {
 			var elem string
-			if i := strings.IndexByte(v, ','); i >= 0 {
-				elem, v = v[:i], v[i+1:]
-			} else {
-				elem, v = v, ""
+			if elem, v = cut(v); TrimOWS(elem) != "" {
+				n++
 			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for _, v := range values {
+		for v != "" {
+			var elem string
+			elem, v = cut(v)
 			if elem = TrimOWS(elem); elem != "" {
 				out = append(out, elem)
 			}
 		}
 	}
 	return out
+}
+
+// cut returns the first element of the comma-separated list v and the rest
+// after its comma.
+func cut(v string) (elem, rest string) {
+	if i := strings.IndexByte(v, ','); i >= 0 {
+		return v[:i], v[i+1:]
+	}
+	return v, ""
 }

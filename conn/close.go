@@ -165,6 +165,9 @@ func (ep *Endpoint) fail(err error) error {
 				reason = reason[:len(reason)-1]
 			}
 		}
+		// If sending the Close frame fails, the connection still ends
+		// with ce, not with the write error (writeFailed).
+		ep.failing.CompareAndSwap(nil, ce)
 		by := ep.closingBy()
 		if ep.sendClose(ce.Code, reason, by) == nil {
 			until := time.Now().Add(time.Second)

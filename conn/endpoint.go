@@ -226,6 +226,7 @@ type Endpoint struct {
 	closing    bool
 	closeBy    atomic.Int64               // the closing deadline, unix ns; 0 before any closing starts
 	closeTimer atomic.Pointer[time.Timer] // CloseWrite's deadline
+	failing    atomic.Pointer[CloseError] // set by fail before it sends its Close frame
 	closeErr   atomic.Pointer[CloseError] // set once, when TCP is closed
 	done       chan struct{}              // closed when TCP is closed
 }

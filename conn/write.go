@@ -90,9 +90,14 @@ func (ep *Endpoint) prepare(h frame.Header, n int) (frame.Header, error) {
 // writeFailed makes a write error sticky and closes the connection: a
 // frame cut short cannot be resumed. Nothing more is sent (1006). wmu held.
 func (ep *Endpoint) writeFailed(err error) error {
-	if ep.closeErr.Load() != nil {
+	switch {
+	case ep.closeErr.Load() != nil:
 		err = ErrClosed // closed meanwhile, by us or by a failure seen on the read side
-	} else {
+	case ep.failing.Load() != nil:
+		// The Close frame of a failure could not be sent: the connection
+		// ends with the failure's code, not with this write error.
+		ep.closeConn(ep.failing.Load())
+	default:
 		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
 	}
 	ep.werr = err

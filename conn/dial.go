@@ -51,6 +51,13 @@ type DialOptions struct {
 	// opening handshake, on top of the context's own deadline. 0 means
 	// DefaultHandshakeTimeout; a negative value means the context alone.
 	HandshakeTimeout time.Duration
+	// MaxResponseHeaderBytes bounds the head of the server's response
+	// (status line and header fields, CRLFs included) and, through a proxy,
+	// the head of the proxy's reply to CONNECT. 0 or a negative value means
+	// handshake.MaxHeaderBytes (16 KiB), the most our server accepts in a
+	// request. Each head may also hold at most handshake.MaxHeaderLines (100)
+	// header fields. See Dial.
+	MaxResponseHeaderBytes int
 	// WrapConn, if set, is called once the opening handshake has succeeded
 	// with the connection (TLS included) and returns the net.Conn the
 	// Endpoint will use, for tracing or counting the frame bytes: cmd/wscat
@@ -81,6 +88,13 @@ type DialOptions struct {
 // server sent right behind its 101 are handed to the Endpoint, never lost.
 // Once Dial has returned, ctx no longer affects the Endpoint: it uses
 // deadlines. opts may be nil.
+//
+// RFC 6455 sets no limit on the response, but a server or proxy must not
+// make the client buffer an endless header: Dial reads at most
+// opts.MaxResponseHeaderBytes (16 KiB by default) of the server's response
+// head and of a proxy's reply head, allows at most handshake.MaxHeaderLines
+// (100) header fields in each, and fails past either limit with an error
+// wrapping handshake.ErrResponseHeaderTooLarge that names the limit.
 //
 // RFC 6455, Section 4.1 also asks a client to have at most one connection
 // to a host in the CONNECTING state at a time (a guard against scripts
@@ -171,8 +185,7 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	if err := req.Write(c); err != nil {
 		return nil, nil, err
 	}
-	br := bufio.NewReader(c)
-	resp, err = http.ReadResponse(br, req)
+	br, resp, err := readResponse(c, req, opts.MaxResponseHeaderBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read handshake response: %w", err)
 	}
@@ -235,4 +248,68 @@ func tlsConfigFor(base *tls.Config, host string) *tls.Config {
 	// ALPN pick h2.
 	cfg.NextProtos = nil
 	return cfg
+}
+
+// readResponse reads the response to req from r with http.ReadResponse,
+// bounded: the head may take at most maxBytes bytes (0 or less means
+// handshake.MaxHeaderBytes) and hold at most handshake.MaxHeaderLines
+// fields. It returns the bufio.Reader it read through, whose buffered bytes
+// follow the head (frames behind a 101, or the first bytes of a tunnel);
+// the body, if any, reads from it without limit.
+func readResponse(r io.Reader, req *http.Request, maxBytes int) (*bufio.Reader, *http.Response, error) {
+	if maxBytes <= 0 {
+		maxBytes = handshake.MaxHeaderBytes
+	}
+	hr := &headReader{r: r, n: maxBytes}
+	br := bufio.NewReader(hr)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		if hr.n == 0 {
+			// The head did not end within maxBytes: http.ReadResponse, which
+			// has no limit of its own, got errHeadLimit from hr.
+			return nil, nil, fmt.Errorf("%w: head over %d bytes (DialOptions.MaxResponseHeaderBytes)",
+				handshake.ErrResponseHeaderTooLarge, maxBytes)
+		}
+		return nil, nil, err
+	}
+	fields := 0
+	for _, vs := range resp.Header {
+		fields += len(vs)
+	}
+	if fields > handshake.MaxHeaderLines {
+		resp.Body.Close()
+		return nil, nil, fmt.Errorf("%w: %d header fields, over %d (handshake.MaxHeaderLines)",
+			handshake.ErrResponseHeaderTooLarge, fields, handshake.MaxHeaderLines)
+	}
+	hr.n = -1 // the head is read: the body and later bytes are not bounded here
+	return br, resp, nil
+}
+
+// errHeadLimit is what a headReader returns once its bytes are spent.
+var errHeadLimit = errors.New("conn: response head limit reached")
+
+// headReader lets at most n bytes through, then fails with errHeadLimit; a
+// negative n lets everything through. Under the bufio.Reader that
+// http.ReadResponse parses, it bounds what an endless header line can make
+// the client read and buffer (net/http's textproto would grow its line
+// buffer without end), as net/http's Transport does with its
+// MaxResponseHeaderBytes.
+type headReader struct {
+	r io.Reader
+	n int
+}
+
+func (hr *headReader) Read(p []byte) (int, error) {
+	if hr.n < 0 {
+		return hr.r.Read(p)
+	}
+	if hr.n == 0 {
+		return 0, errHeadLimit
+	}
+	if len(p) > hr.n {
+		p = p[:hr.n]
+	}
+	n, err := hr.r.Read(p)
+	hr.n -= n
+	return n, err
 }

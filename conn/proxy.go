@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -110,9 +109,8 @@ func connect(ctx context.Context, nc net.Conn, opts *DialOptions, proxy *url.URL
 	if _, err := io.WriteString(c, b.String()); err != nil {
 		return nil, nil, fmt.Errorf("proxy: %w", err)
 	}
-	br := bufio.NewReader(c)
 	creq := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr}
-	resp, err := http.ReadResponse(br, creq)
+	br, resp, err := readResponse(c, creq, opts.MaxResponseHeaderBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("proxy: read CONNECT response: %w", err)
 	}

@@ -66,6 +66,11 @@ var (
 	ErrUnofferedProtocol  = &Error{0, "4.1", "server chose a subprotocol the client did not offer"}
 	ErrUnofferedExtension = &Error{0, "4.1", "server accepted an extension the client did not offer"}
 	ErrResponseExtensions = &Error{0, "9.1", "malformed Sec-WebSocket-Extensions in response"}
+	// ErrResponseHeaderTooLarge is the client's side of ErrHeaderTooLarge:
+	// package conn reads a response head (the server's, or a proxy's reply to
+	// CONNECT) of at most a set number of bytes and fields, a limit RFC 6455
+	// leaves to us, and wraps this error with the limit that was passed.
+	ErrResponseHeaderTooLarge = &Error{0, "", "response header too large"}
 )
 
 // MaxErrorBody is how many bytes of a failed response's body CheckResponse

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -20,10 +21,45 @@ type AcceptOptions struct {
 	HandshakeTimeout time.Duration
 }
 
-// errNoHijack is the error when the ResponseWriter cannot hand over its
-// connection (for example an HTTP/2 request: RFC 8441 is not supported).
+// errNoHijack is the error when the ResponseWriter of a request that is not
+// HTTP/1.x cannot hand over its connection: an HTTP/2 request, as RFC 8441
+// is not supported.
 var errNoHijack = &handshake.Error{Status: http.StatusNotImplemented, Section: "4.1",
 	Reason: "the connection cannot be taken over (HTTP/1.1 only)"}
+
+// errCannotHijack is the error when the ResponseWriter of an HTTP/1.x
+// request cannot hand over its connection. net/http's own can, so a wrapper
+// (middleware) hides it, or the connection is already gone: the server's
+// fault, not the client's, hence 500 rather than a 4xx, and rather than
+// 501, which says the server lacks the feature. hijackError adds the cause.
+var errCannotHijack = &handshake.Error{Status: http.StatusInternalServerError,
+	Reason: "the http.ResponseWriter cannot hijack the connection"}
+
+// hijackError returns the error for a failed Hijack of w, which answers r.
+func hijackError(w http.ResponseWriter, r *http.Request, err error) error {
+	if r.ProtoMajor != 1 {
+		return errNoHijack
+	}
+	if !errors.Is(err, http.ErrNotSupported) {
+		return fmt.Errorf("%w: %v", errCannotHijack, err)
+	}
+	// Walk the wrappers as http.ResponseController does, to the one that
+	// has neither method.
+	for {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		inner := u.Unwrap()
+		if inner == nil {
+			return fmt.Errorf("%w: the Unwrap method of %T returned nil", errCannotHijack, w)
+		}
+		w = inner
+	}
+	return fmt.Errorf("%w: %T implements neither http.Hijacker nor Unwrap() http.ResponseWriter; "+
+		"if it is a middleware's wrapper, give it an Unwrap() http.ResponseWriter method "+
+		"returning the ResponseWriter it wraps (http.ResponseController's convention)", errCannotHijack, w)
+}
 
 // Accept completes the opening handshake of RFC 6455, Section 4.2 from a
 // net/http handler and returns the server Endpoint. It checks the request
@@ -36,6 +72,14 @@ var errNoHijack = &handshake.Error{Status: http.StatusNotImplemented, Section: "
 // Sec-WebSocket-Version) and returns a *handshake.Error; the handler
 // should just return. Bytes the client sent after its handshake, already
 // read by net/http, are kept; net/http's buffers are not. opts may be nil.
+//
+// w must reach net/http's own ResponseWriter: a middleware that wraps it
+// must implement http.Hijacker or, better, an Unwrap() http.ResponseWriter
+// method returning what it wraps, the convention http.ResponseController
+// follows. Otherwise Accept answers an HTTP/1.1 request with 500 Internal
+// Server Error, and the body and the returned *handshake.Error name the
+// wrapper's type and that fix. An HTTP/2 request cannot be taken over at all
+// (RFC 8441 is not supported): Accept answers 501 Not Implemented.
 //
 // net/http keeps its own per-request state (about 10 KiB of bufio buffers)
 // until the handler returns, hijacked or not. A server holding many
@@ -60,8 +104,9 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpo
 	}
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		handshake.ServeError(w, errNoHijack)
-		return nil, errors.Join(errNoHijack, err)
+		herr := hijackError(w, r, err)
+		handshake.ServeError(w, herr)
+		return nil, errors.Join(herr, err)
 	}
 	timeout := opts.HandshakeTimeout
 	if timeout <= 0 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"strings"
@@ -301,4 +302,130 @@ func BenchmarkDialHead(b *testing.B) {
 		}
 		ep.Close(frame.CloseNormal, "")
 	}
+}
+
+// Middleware wrappers of the ResponseWriter, as a logging or metrics
+// middleware would write them.
+type (
+	// plainWrapper has no Unwrap: it hides net/http's Hijacker.
+	plainWrapper struct{ http.ResponseWriter }
+	// unwrapWrapper follows http.ResponseController's convention.
+	unwrapWrapper struct{ http.ResponseWriter }
+	// nilUnwrapWrapper has Unwrap, but it returns nil.
+	nilUnwrapWrapper struct{ http.ResponseWriter }
+)
+
+func (w unwrapWrapper) Unwrap() http.ResponseWriter    { return w.ResponseWriter }
+func (w nilUnwrapWrapper) Unwrap() http.ResponseWriter { return nil }
+
+// Accept behind a wrapper without Unwrap answers an HTTP/1.1 request with
+// 500, naming the wrapper that hides the connection and the fix; behind
+// wrappers with Unwrap the upgrade works.
+func TestAcceptBehindWrapper(t *testing.T) {
+	t.Parallel()
+	const fix = "implements neither http.Hijacker nor Unwrap() http.ResponseWriter; if it is a middleware's wrapper, give it an Unwrap() http.ResponseWriter method"
+	tests := []struct {
+		name     string
+		wrap     func(http.ResponseWriter) http.ResponseWriter
+		wantText string // "" for a working upgrade
+	}{
+		{"no Unwrap", func(w http.ResponseWriter) http.ResponseWriter { return plainWrapper{w} },
+			"conn_test.plainWrapper " + fix},
+		{"Unwrap to a wrapper without one: the inner one is named", func(w http.ResponseWriter) http.ResponseWriter {
+			return unwrapWrapper{&plainWrapper{w}}
+		}, "*conn_test.plainWrapper " + fix},
+		{"Unwrap returning nil", func(w http.ResponseWriter) http.ResponseWriter { return nilUnwrapWrapper{w} },
+			"the Unwrap method of conn_test.nilUnwrapWrapper returned nil"},
+		{"Unwrap", func(w http.ResponseWriter) http.ResponseWriter { return unwrapWrapper{w} }, ""},
+		{"Unwrap twice", func(w http.ResponseWriter) http.ResponseWriter { return &unwrapWrapper{unwrapWrapper{w}} }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			errs := make(chan error, 1)
+			h := func(w http.ResponseWriter, r *http.Request) {
+				ep, err := conn.Accept(tt.wrap(w), r, nil)
+				errs <- err
+				if err != nil {
+					return
+				}
+				defer ep.Close(frame.CloseNormal, "")
+				ep.SetDeadline(time.Now().Add(5 * time.Second))
+				if op, p, err := ep.ReadMessage(nil); err == nil {
+					ep.WriteMessage(op, p)
+				}
+			}
+			srv := httptestServer(t, h)
+			ep, resp, err := conn.Dial(dtCtx(t), "ws://"+srv+"/", &conn.DialOptions{Proxy: noProxy})
+			serverErr := <-errs
+			if tt.wantText == "" {
+				if err != nil || serverErr != nil {
+					t.Fatalf("Dial err = %v, Accept err = %v; want an upgrade", err, serverErr)
+				}
+				echoOnce(t, ep, "through the wrapper")
+				return
+			}
+			var he *handshake.Error
+			if !errors.As(serverErr, &he) || he.Status != http.StatusInternalServerError || !strings.Contains(serverErr.Error(), tt.wantText) {
+				t.Errorf("Accept err = %v, want a *handshake.Error with status 500 saying %q", serverErr, tt.wantText)
+			}
+			if err == nil || resp == nil || resp.StatusCode != http.StatusInternalServerError {
+				t.Fatalf("Dial = %v, %v; want the server's 500", resp, err)
+			}
+			if body, _ := io.ReadAll(resp.Body); !strings.Contains(string(body), tt.wantText) {
+				t.Errorf("500 body = %q, want it to say %q", body, tt.wantText)
+			}
+		})
+	}
+}
+
+// httptestServer serves h over HTTP/1.1 on 127.0.0.1 and returns its address.
+func httptestServer(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// A ResponseWriter that cannot hijack means a wrapper for HTTP/1.1 (500),
+// but for HTTP/2 the answer stays 501: RFC 8441 is not supported.
+func TestAcceptNoHijackByProtocol(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		major, minor int
+		wantStatus   int
+		wantText     string
+	}{
+		{1, 1, http.StatusInternalServerError, "*httptest.ResponseRecorder implements neither http.Hijacker nor Unwrap() http.ResponseWriter"},
+		{2, 0, http.StatusNotImplemented, "the connection cannot be taken over (HTTP/1.1 only) (RFC 6455, Section 4.1)"},
+	} {
+		r := httptestRequest()
+		r.ProtoMajor, r.ProtoMinor, r.Proto = tc.major, tc.minor, fmt.Sprintf("HTTP/%d.%d", tc.major, tc.minor)
+		rec := httptest.NewRecorder()
+		ep, err := conn.Accept(rec, r, nil)
+		var he *handshake.Error
+		if ep != nil || !errors.As(err, &he) || he.Status != tc.wantStatus || !strings.Contains(err.Error(), tc.wantText) {
+			t.Errorf("%s: Accept = %v, %v; want a *handshake.Error with status %d saying %q", r.Proto, ep, err, tc.wantStatus, tc.wantText)
+		}
+		if rec.Code != tc.wantStatus || !strings.Contains(rec.Body.String(), tc.wantText) {
+			t.Errorf("%s: Accept answered %d %q, want %d saying %q", r.Proto, rec.Code, rec.Body.String(), tc.wantStatus, tc.wantText)
+		}
+	}
+}
+
+// httptestRequest returns the opening handshake of RFC 6455, Section 1.3.
+func httptestRequest() *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "http://server.example.com/chat", nil)
+	r.Header = http.Header{
+		"Upgrade":               {"websocket"},
+		"Connection":            {"Upgrade"},
+		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+		"Sec-Websocket-Version": {"13"},
+	}
+	return r
 }

@@ -243,8 +243,6 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 		role: role,
 		set:  opts.settings(),
 		rtok: make(chan struct{}, 1),
-		wmsg: newToken(),
-		wmu:  newToken(),
 		done: make(chan struct{}),
 	}
 	if opts != nil {
@@ -252,6 +250,8 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 	}
 	// RFC 6455, Section 5.1: frames from a client are masked, frames from
 	// a server are not.
+	ep.wmsg.init()
+	ep.wmu.init()
 	ep.seq = frame.Sequence{FromClient: role == Server}
 	ep.initDeflate(opts)
 	ep.rbuf = ep.rsmall[:]

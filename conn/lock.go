@@ -1,45 +1,42 @@
 package conn
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
-// token is a lock that a waiter can give up on: a channel with room for
-// one value, whose slot is the lock. A sync.Mutex cannot be abandoned, so a
-// goroutine queued behind a writer stuck on a peer that does not read
-// would stay queued after the connection ended; waiting for a token is a
-// select beside ep.done (and, for Close, a timer), so every wait ends with
-// the connection.
-type token chan struct{}
-
-func newToken() token { return make(token, 1) }
-
-// tryLock takes t if it is free.
-func (t token) tryLock() bool {
-	select {
-	case t <- struct{}{}:
-		return true
-	default:
-		return false
-	}
+// token is a lock that a waiter can give up on. A sync.Mutex cannot be
+// abandoned, so a goroutine queued behind a writer stuck on a peer that
+// does not read would stay queued after the connection ended; a token's
+// waiters select on a wake-up channel beside ep.done (and, for Close, a
+// timer), so every wait ends with the connection.
+//
+// Uncontended, it costs what a mutex costs: one compare-and-swap to take
+// it, a store and a load to give it back. Waiters are woken one at a time
+// through a one-slot channel; a wake-up sent while no one is parked stays
+// in the slot, so none is lost.
+type token struct {
+	held    atomic.Bool
+	waiters atomic.Int32
+	wake    chan struct{}
 }
 
+func (t *token) init() { t.wake = make(chan struct{}, 1) }
+
+// tryLock takes t if it is free.
+func (t *token) tryLock() bool { return t.held.CompareAndSwap(false, true) }
+
 // lock takes t, or gives up and reports false once done is closed.
-func (t token) lock(done <-chan struct{}) bool {
-	select {
-	case t <- struct{}{}:
+func (t *token) lock(done <-chan struct{}) bool {
+	if t.held.CompareAndSwap(false, true) {
 		return true
-	default:
 	}
-	select {
-	case t <- struct{}{}:
-		return true
-	case <-done:
-		return false
-	}
+	return t.wait(done, nil)
 }
 
 // lockBy takes t, or gives up at deadline or once done is closed.
-func (t token) lockBy(done <-chan struct{}, deadline time.Time) bool {
-	if t.tryLock() {
+func (t *token) lockBy(done <-chan struct{}, deadline time.Time) bool {
+	if t.held.CompareAndSwap(false, true) {
 		return true
 	}
 	d := time.Until(deadline)
@@ -48,14 +45,37 @@ func (t token) lockBy(done <-chan struct{}, deadline time.Time) bool {
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	select {
-	case t <- struct{}{}:
-		return true
-	case <-done:
-		return false
-	case <-timer.C:
-		return false
+	return t.wait(done, timer.C)
+}
+
+// wait parks until t is taken, done is closed or expired fires.
+func (t *token) wait(done <-chan struct{}, expired <-chan time.Time) bool {
+	// Announce first, then look: unlock stores "free" before it counts
+	// waiters, so either it sees us and sends a wake-up, or we see the
+	// token free.
+	t.waiters.Add(1)
+	defer t.waiters.Add(-1)
+	for {
+		if t.held.CompareAndSwap(false, true) {
+			return true
+		}
+		select {
+		case <-t.wake:
+		case <-done:
+			return false
+		case <-expired:
+			return false
+		}
 	}
 }
 
-func (t token) unlock() { <-t }
+// unlock gives t back and wakes one waiter, if any.
+func (t *token) unlock() {
+	t.held.Store(false)
+	if t.waiters.Load() > 0 {
+		select {
+		case t.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+}

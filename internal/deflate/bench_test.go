@@ -89,7 +89,7 @@ func BenchmarkReader(b *testing.B) {
 			}
 		})
 		b.Run("flate/"+strconv.Itoa(n), func(b *testing.B) {
-			full := append(append([]byte(nil), comp...), tail...)
+			full := append(append([]byte(nil), comp...), "\x00\x00\xff\xff\x01\x00\x00\xff\xff"...)
 			src := bytes.NewReader(full)
 			fr := flate.NewReader(src)
 			b.SetBytes(int64(n))

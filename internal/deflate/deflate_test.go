@@ -3,7 +3,6 @@ package deflate
 import (
 	"bytes"
 	"compress/flate"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -168,39 +167,6 @@ func TestEmptyMessage(t *testing.T) {
 	}
 }
 
-// TestRFCExamples decodes the examples of RFC 7692, Section 7.2.3.
-func TestRFCExamples(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name     string
-		msgs     [][]byte
-		takeover bool
-		want     []string
-	}{
-		{"7.2.3.1 Hello", [][]byte{{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}}, false, []string{"Hello"}},
-		{"7.2.3.2 Hello twice, context takeover", [][]byte{
-			{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}, {0xf2, 0x00, 0x11, 0x00, 0x00}}, true, []string{"Hello", "Hello"}},
-		{"7.2.3.3 no compression", [][]byte{{0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00}}, false, []string{"Hello"}},
-		{"7.2.3.4 BFINAL set", [][]byte{{0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00}}, false, []string{"Hello"}},
-		{"7.2.3.5 two blocks", [][]byte{{0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00}}, false, []string{"Hello"}},
-		{"7.2.3.6 empty", [][]byte{{0x00}}, false, []string{""}},
-		{"final block, then garbage, then a message", [][]byte{{0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x42, 0x42}, {0xf2, 0x00, 0x11, 0x00, 0x00}},
-			true, []string{"Hello", "Hello"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, _ := NewReader(15, tt.takeover)
-			for i, m := range tt.msgs {
-				r.Start(bytes.NewReader(m), 1<<20)
-				got, err := io.ReadAll(r)
-				if err != nil || string(got) != tt.want[i] {
-					t.Errorf("message %d = %q, %v; want %q", i, got, err, tt.want[i])
-				}
-			}
-		})
-	}
-}
-
 // TestReaderRoundTrip reads our Writer's output with our Reader, over
 // frames of many sizes, with a Reader buffer of many sizes.
 func TestReaderRoundTrip(t *testing.T) {
@@ -252,66 +218,6 @@ func readAllSized(r io.Reader, size int) ([]byte, error) {
 	}
 }
 
-func TestReaderLimit(t *testing.T) {
-	t.Parallel()
-	// A compression bomb: 8 MiB of zeros compresses to a few KiB.
-	w, _ := NewWriter(15, false)
-	comp := compressMessages(t, w, [][]byte{make([]byte, 8<<20)}, 0)
-	if len(comp[0]) > 16<<10 {
-		t.Fatalf("8 MiB of zeros compressed to %d bytes", len(comp[0]))
-	}
-	for _, limit := range []int64{0, 1, 1000, 1 << 20} {
-		r, _ := NewReader(15, false)
-		r.Start(bytes.NewReader(comp[0]), limit)
-		got, err := readAllSized(r, 64<<10)
-		if !errors.Is(err, ErrTooLarge) || int64(len(got)) != limit {
-			t.Errorf("limit %d: read %d bytes, err %v; want %d bytes, ErrTooLarge", limit, len(got), err, limit)
-		}
-	}
-	// Exactly at the limit is fine.
-	r, _ := NewReader(15, false)
-	comp = compressMessages(t, w, [][]byte{make([]byte, 1000)}, 0)
-	r.Start(bytes.NewReader(comp[0]), 1000)
-	if got, err := readAllSized(r, 7); err != nil || len(got) != 1000 {
-		t.Errorf("message of exactly the limit: %d bytes, %v", len(got), err)
-	}
-}
-
-func TestReaderCorrupt(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		in   []byte
-	}{
-		{"reserved block type 11", []byte{0x07, 0x00}},
-		{"stored LEN/NLEN mismatch", []byte{0x00, 0x05, 0x00, 0x00, 0x00, 'H'}},
-		{"distance before the start", distanceBeforeStart()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, _ := NewReader(15, false)
-			r.Start(bytes.NewReader(tt.in), -1)
-			if _, err := io.ReadAll(r); !errors.Is(err, ErrCorrupt) {
-				t.Errorf("ReadAll(% x) err = %v, want ErrCorrupt", tt.in, err)
-			}
-		})
-	}
-}
-
-func TestReaderTransportError(t *testing.T) {
-	t.Parallel()
-	boom := errors.New("boom")
-	r, _ := NewReader(15, false)
-	r.Start(io.MultiReader(bytes.NewReader([]byte{0xf2, 0x48}), errReader{boom}), -1)
-	if _, err := io.ReadAll(r); err != boom {
-		t.Errorf("err = %v, want the transport's error", err)
-	}
-}
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
 func TestNewWriterBits(t *testing.T) {
 	t.Parallel()
 	for _, b := range []int{0, 7, 16} {
@@ -322,26 +228,6 @@ func TestNewWriterBits(t *testing.T) {
 			t.Errorf("NewReader(%d) err = %v, want ErrWindowBits", b, err)
 		}
 	}
-}
-
-// distanceBeforeStart is a fixed-Huffman block (RFC 1951, Section 3.2.6):
-// the literal 'a', then a match of length 3 at distance 5, which reaches
-// before the start of the data.
-func distanceBeforeStart() []byte {
-	st := &state{}
-	st.writeBits(hdrFixed, 3)
-	c := fixedLit['a']
-	st.writeBits(uint64(c.code), uint(c.len))
-	c = fixedLit[257] // length 3
-	st.writeBits(uint64(c.code), uint(c.len))
-	c = fixedDist[4] // distances 5-6, 1 extra bit
-	st.writeBits(uint64(c.code), uint(c.len))
-	st.writeBits(0, 1)
-	c = fixedLit[endOfBlock]
-	st.writeBits(uint64(c.code), uint(c.len))
-	st.writeBits(0, 3)
-	st.align()
-	return st.out
 }
 
 // TestBusyMemory measures the pooled memory a message in progress uses:

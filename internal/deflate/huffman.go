@@ -92,6 +92,7 @@ func init() {
 		dl[i] = 5
 	}
 	canonical(dl[:], fixedDist[:])
+	buildFixedTables()
 }
 
 // distCode returns the distance symbol of distance-1 (RFC 1951, Section 3.2.5).

@@ -1,42 +1,56 @@
 package deflate
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // refInflate is a small, slow DEFLATE decoder written from RFC 1951 for the
-// tests: unlike compress/flate it rejects any back-reference farther than
-// window bytes, so it proves the Writer honours the negotiated window. It
-// decodes one permessage-deflate message (which ends mid-stream, after a
-// sync flush without its 00 00 ff ff) and needs no dictionary.
+// tests, one bit at a time, with none of Reader's machinery (no ring, no
+// tables, no resuming). It decodes one permessage-deflate message with the
+// rules Reader enforces and returns the same error variables, so the two
+// can be compared exactly:
+//   - the message ends where RFC 7692, Section 7.2.2's appended 00 00 ff ff
+//     completes an empty stored block, or after a final block followed by
+//     at most 4 zero bytes and zero padding bits (Section 7.2.3.4);
+//   - no distance reaches farther back than window bytes, or than the
+//     history (the earlier messages' output, with context takeover) plus
+//     the output so far;
+//   - Huffman codes are complete, but for a distance code of one 1-bit code
+//     or of no code (RFC 1951, Section 3.2.7).
+//
+// On an error it returns the output decoded before it.
 func refInflate(in []byte, window int) ([]byte, error) {
+	return refInflateHist(in, nil, window)
+}
+
+func refInflateHist(in, hist []byte, window int) ([]byte, error) {
 	br := &refBits{in: in}
-	var out []byte
+	out := []byte{}
 	for {
-		if br.left() < 3 {
-			break
+		hdr, ok := br.bits(3)
+		if !ok {
+			return out, errTruncated
 		}
-		hdr := br.bits(3)
 		final, typ := hdr&1, hdr>>1
 		switch typ {
 		case 0:
-			br.alignByte()
-			if br.pos/8+4 > len(in) {
-				// The stripped 00 00 ff ff of the sync flush.
-				if br.pos/8 == len(in) && final == 0 {
-					return out, nil
+			br.pos = (br.pos + 7) &^ 7
+			if br.pos == len(in)*8 {
+				return out, nil // LEN and NLEN are the stripped 00 00 ff ff
+			}
+			n, ok1 := br.bits(16)
+			nn, ok2 := br.bits(16)
+			if !ok1 || !ok2 {
+				return out, errTruncated
+			}
+			if n != ^nn&0xffff {
+				return out, errStoredLen
+			}
+			for range n {
+				b, ok := br.bits(8)
+				if !ok {
+					return out, errTruncated
 				}
-				return nil, errors.New("short stored block")
+				out = append(out, byte(b))
 			}
-			p := br.pos / 8
-			n := int(in[p]) | int(in[p+1])<<8
-			nn := int(in[p+2]) | int(in[p+3])<<8
-			if n != ^nn&0xffff || p+4+n > len(in) {
-				return nil, errors.New("bad stored block")
-			}
-			out = append(out, in[p+4:p+4+n]...)
-			br.pos = (p + 4 + n) * 8
 		case 1, 2:
 			var lit, dist *refHuff
 			if typ == 1 {
@@ -44,49 +58,81 @@ func refInflate(in []byte, window int) ([]byte, error) {
 				for i := range ll {
 					ll[i] = fixedLit[i].len
 				}
-				var dl [30]uint8
+				var dl [32]uint8
 				for i := range dl {
 					dl[i] = 5
 				}
 				lit, dist = newRefHuff(ll[:]), newRefHuff(dl[:])
 			} else {
-				hlit, hdist, hclen := br.bits(5)+257, br.bits(5)+1, br.bits(4)+4
+				v, ok := br.bits(14)
+				if !ok {
+					return out, errTruncated
+				}
+				hlit, hdist, hclen := v&31+257, v>>5&31+1, v>>10+4
+				if hlit > 286 || hdist > 30 {
+					return out, errTooManyCodes
+				}
 				var cl [19]uint8
-				for i := 0; i < hclen; i++ {
-					cl[codeLenOrder[i]] = uint8(br.bits(3))
+				for i := range hclen {
+					l, ok := br.bits(3)
+					if !ok {
+						return out, errTruncated
+					}
+					cl[codeLenOrder[i]] = uint8(l)
+				}
+				if err := refCheckCode(cl[:], false); err != nil {
+					return out, err
 				}
 				clh := newRefHuff(cl[:])
-				lens := make([]uint8, 0, hlit+hdist)
+				var lens []uint8
 				for len(lens) < hlit+hdist {
 					s, err := clh.decode(br)
 					if err != nil {
-						return nil, err
+						return out, err
 					}
+					extra := map[int]int{16: 2, 17: 3, 18: 7}[s]
+					x, ok := br.bits(extra)
+					if !ok {
+						return out, errTruncated
+					}
+					var v uint8
+					var rep int
 					switch {
 					case s < 16:
 						lens = append(lens, uint8(s))
+						continue
 					case s == 16:
 						if len(lens) == 0 {
-							return nil, errors.New("repeat with no previous length")
+							return out, errRepeatFirst
 						}
-						for r := 3 + br.bits(2); r > 0; r-- {
-							lens = append(lens, lens[len(lens)-1])
-						}
+						v, rep = lens[len(lens)-1], 3+x
 					case s == 17:
-						lens = append(lens, make([]uint8, 3+br.bits(3))...)
+						rep = 3 + x
 					default:
-						lens = append(lens, make([]uint8, 11+br.bits(7))...)
+						rep = 11 + x
+					}
+					if len(lens)+rep > hlit+hdist {
+						return out, errLensOverrun
+					}
+					for range rep {
+						lens = append(lens, v)
 					}
 				}
-				if len(lens) != hlit+hdist {
-					return nil, errors.New("code lengths overrun")
+				if lens[256] == 0 {
+					return out, errNoEndOfBlock
+				}
+				if err := refCheckCode(lens[:hlit], false); err != nil {
+					return out, err
+				}
+				if err := refCheckCode(lens[hlit:], true); err != nil {
+					return out, err
 				}
 				lit, dist = newRefHuff(lens[:hlit]), newRefHuff(lens[hlit:])
 			}
 			for {
 				s, err := lit.decode(br)
 				if err != nil {
-					return nil, err
+					return out, err
 				}
 				if s < 256 {
 					out = append(out, byte(s))
@@ -95,72 +141,113 @@ func refInflate(in []byte, window int) ([]byte, error) {
 				if s == 256 {
 					break
 				}
-				s -= 257
-				if s >= 29 {
-					return nil, errors.New("bad length symbol")
+				if s >= 286 {
+					return out, errBadSymbol
 				}
-				length := int(lenBase[s]) + 3 + br.bits(int(lenExtra[s]))
+				x, ok := br.bits(int(lenExtra[s-257]))
+				if !ok {
+					return out, errTruncated
+				}
+				length := int(lenBase[s-257]) + 3 + x
 				dc, err := dist.decode(br)
+				if err == errBadSymbol || err == nil && dc >= 30 {
+					return out, errBadDistSymbol
+				}
 				if err != nil {
-					return nil, err
+					return out, err
 				}
-				if dc >= 30 {
-					return nil, errors.New("bad distance symbol")
+				x, ok = br.bits(int(distExtr[dc]))
+				if !ok {
+					return out, errTruncated
 				}
-				d := int(distBase[dc]) + 1 + br.bits(int(distExtr[dc]))
-				if d > window {
-					return nil, fmt.Errorf("distance %d outside the %d-byte window", d, window)
+				d := int(distBase[dc]) + 1 + x
+				if d > window || d > len(hist)+len(out) {
+					return out, errDistance
 				}
-				if d > len(out) {
-					return nil, fmt.Errorf("distance %d before the start", d)
-				}
-				for i := 0; i < length; i++ {
-					out = append(out, out[len(out)-d])
+				for range length {
+					if d > len(out) {
+						out = append(out, hist[len(hist)-(d-len(out))])
+					} else {
+						out = append(out, out[len(out)-d])
+					}
 				}
 			}
 		default:
-			return nil, errors.New("reserved block type")
-		}
-		if br.err != nil {
-			return nil, br.err
+			return out, errBlockType
 		}
 		if final == 1 {
+			for br.pos%8 != 0 {
+				if b, _ := br.bits(1); b != 0 {
+					return out, errTrailer
+				}
+			}
+			rest := in[br.pos/8:]
+			for i, b := range rest {
+				if b != 0 || i >= 4 {
+					return out, errTrailer
+				}
+			}
 			return out, nil
 		}
 	}
-	return out, nil
+}
+
+// refCheckCode checks the Kraft sum of a set of code lengths.
+func refCheckCode(lens []uint8, dist bool) error {
+	sum, n := 0, 0 // in units of 2^-15
+	for _, l := range lens {
+		if l > 0 {
+			sum += 1 << (15 - l)
+			n++
+		}
+	}
+	// Over-subscription is found shortest length first, as Reader finds it.
+	for l := 1; l <= 15; l++ {
+		partial := 0
+		for _, m := range lens {
+			if m > 0 && int(m) <= l {
+				partial += 1 << (l - int(m))
+			}
+		}
+		if partial > 1<<l {
+			return errCodeOversubscribed
+		}
+	}
+	switch {
+	case sum == 1<<15:
+		return nil
+	case dist && n == 0, dist && n == 1 && sum == 1<<14:
+		return nil
+	}
+	return errCodeIncomplete
 }
 
 type refBits struct {
 	in  []byte
 	pos int // in bits
-	err error
 }
 
-func (b *refBits) left() int { return len(b.in)*8 - b.pos }
-
-func (b *refBits) bits(n int) int {
+func (b *refBits) bits(n int) (int, bool) {
+	if b.pos+n > len(b.in)*8 {
+		return 0, false
+	}
 	v := 0
-	for i := 0; i < n; i++ {
-		if b.pos >= len(b.in)*8 {
-			b.err = errors.New("unexpected end of data")
-			return 0
-		}
+	for i := range n {
 		v |= int(b.in[b.pos/8]>>(b.pos%8)&1) << i
 		b.pos++
 	}
-	return v
+	return v, true
 }
 
-func (b *refBits) alignByte() { b.pos = (b.pos + 7) &^ 7 }
-
-// refHuff decodes canonical Huffman codes one bit at a time.
+// refHuff decodes canonical Huffman codes (RFC 1951, Section 3.2.2) one
+// bit at a time.
 type refHuff struct {
-	codes map[[2]int]int // {length, code} -> symbol
+	codes    map[[2]int]int  // {length, code} -> symbol
+	prefixes map[[2]int]bool // {length, prefix} of some code
 }
 
 func newRefHuff(lens []uint8) *refHuff {
-	h := &refHuff{codes: map[[2]int]int{}}
+	h := &refHuff{codes: map[[2]int]int{}, prefixes: map[[2]int]bool{}}
 	var count [16]int
 	for _, l := range lens {
 		count[l]++
@@ -174,23 +261,36 @@ func newRefHuff(lens []uint8) *refHuff {
 	}
 	for s, l := range lens {
 		if l != 0 {
-			h.codes[[2]int{int(l), next[l]}] = s
+			c := next[l]
+			h.codes[[2]int{int(l), c}] = s
 			next[l]++
+			for k := 1; k <= int(l); k++ {
+				h.prefixes[[2]int{k, c >> (int(l) - k)}] = true
+			}
 		}
 	}
 	return h
 }
 
+// decode returns the next symbol, errTruncated at the end of the input, or
+// errBadSymbol as soon as the bits read are no prefix of a code.
 func (h *refHuff) decode(b *refBits) (int, error) {
+	if len(h.codes) == 0 {
+		return 0, errBadSymbol
+	}
 	code := 0
 	for l := 1; l <= 15; l++ {
-		code = code<<1 | b.bits(1)
-		if b.err != nil {
-			return 0, b.err
+		v, ok := b.bits(1)
+		if !ok {
+			return 0, errTruncated
 		}
+		code = code<<1 | v
 		if s, ok := h.codes[[2]int{l, code}]; ok {
 			return s, nil
 		}
+		if !h.prefixes[[2]int{l, code}] {
+			return 0, errBadSymbol
+		}
 	}
-	return 0, errors.New("invalid Huffman code")
+	return 0, errors.New("no code")
 }

@@ -245,6 +245,38 @@ func TestHostileCompressedWireSize(t *testing.T) {
 	})
 }
 
+// TestHostileAfterFinalBlock: data after a DEFLATE block with BFINAL set
+// fails the message with 1007 (before issue 11 it was read and dropped
+// silently, so a peer could send 50 MiB of anything there), while the
+// shape RFC 7692, Section 7.2.3.4 shows (one 0x00 after the final block)
+// reads as "Hello".
+func TestHostileAfterFinalBlock(t *testing.T) {
+	final := []byte{0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00} // "Hello", BFINAL=1
+	for _, tc := range []struct {
+		name  string
+		after []byte
+		code  frame.CloseCode
+	}{
+		{"RFC 7692 7.2.3.4", []byte{0x00}, 0},
+		{"garbage", bytes.Repeat([]byte{0xaa}, 1<<10), frame.CloseInvalidPayload},
+	} {
+		a, b := tcpPair(t)
+		ep := NewEndpoint(a, nil, Server, deflateOpts(0))
+		payload := append(append([]byte(nil), final...), tc.after...)
+		b.Write(peerFrame(Server, frame.Header{Fin: true, Rsv1: true, Opcode: frame.OpText, PayloadLen: int64(len(payload))}, payload))
+		_, p, err := ep.ReadMessage(nil)
+		if tc.code == 0 {
+			if err != nil || string(p) != "Hello" {
+				t.Errorf("%s: %q, %v; want Hello", tc.name, p, err)
+			}
+			continue
+		}
+		if CloseStatus(err) != tc.code {
+			t.Errorf("%s: %v, want %d", tc.name, err, tc.code)
+		}
+	}
+}
+
 // slowConn delivers what is written to it in chunks with pauses between
 // them, like a slow link, so a reader's deadline passes in the middle of
 // frames and of compressed data.

@@ -194,6 +194,19 @@ func TestResponseLinear(t *testing.T) {
 	})
 }
 
+// ChooseSubprotocol is linear in both lists.
+func TestChooseSubprotocolLinear(t *testing.T) {
+	checkLinear(t, 2_500, func(n int) func() {
+		offered := strings.Split(list(n, ",", distinct("p")), ",")
+		supported := strings.Split(list(n, ",", distinct("q")), ",")
+		return func() {
+			if got := ChooseSubprotocol(offered, supported); got != "" {
+				t.Fatalf("ChooseSubprotocol = %q, want none", got)
+			}
+		}
+	})
+}
+
 // The client's checks of the server's response are linear in its size too.
 func TestCheckResponseLinear(t *testing.T) {
 	const key = "dGhlIHNhbXBsZSBub25jZQ=="
@@ -287,6 +300,40 @@ func TestErrorQuoteBounded(t *testing.T) {
 			if len(err.Error()) > 400 {
 				t.Errorf("CheckRequest error is %d bytes long, want at most 400: %.200s...", len(err.Error()), err)
 			}
+		})
+	}
+	short := func(t *testing.T, err, want error) {
+		t.Helper()
+		if err == nil || !errors.Is(err, want) {
+			t.Fatalf("err = %v, want %v", err, want)
+		}
+		if n := len(err.Error()); n > 400 {
+			t.Errorf("error is %d bytes long, want at most 400: %.200s...", n, err)
+		}
+	}
+	t.Run("long cross-site Origin (10.2)", func(t *testing.T) {
+		_, err := CheckRequest(requestWith("Origin", "https://"+long+".example"), nil)
+		short(t, err, ErrOrigin)
+	})
+	t.Run("long unknown permessage-deflate parameter (RFC 7692, 7)", func(t *testing.T) {
+		_, _, err := CheckDeflateResponse([]Extension{{Name: DeflateName, Params: []Param{{Name: long}}}}, DeflateParams{})
+		short(t, err, ErrDeflateResponse)
+	})
+	const key = "dGhlIHNhbXBsZSBub25jZQ=="
+	for _, tc := range []struct {
+		name    string
+		k, v    string
+		wantErr error
+	}{
+		{"long unoffered subprotocol (4.1)", "Sec-Websocket-Protocol", long, ErrUnofferedProtocol},
+		{"long unoffered extension (4.1)", "Sec-Websocket-Extensions", long, ErrUnofferedExtension},
+		{"long extension response with a syntax error (9.1)", "Sec-Websocket-Extensions", long + ";", ErrResponseExtensions},
+	} {
+		t.Run("client: "+tc.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{
+				"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Accept": {AcceptKey(key)}, tc.k: {tc.v}}}
+			_, _, err := CheckResponse(resp, key, &ClientOptions{Subprotocols: []string{"chat"}})
+			short(t, err, tc.wantErr)
 		})
 	}
 }

@@ -58,7 +58,9 @@ func BenchmarkWriter(b *testing.B) {
 }
 
 // BenchmarkReader inflates one message per op (no context takeover, so
-// every op inflates the same bytes), beside compress/flate used directly.
+// every op inflates the same bytes), beside compress/flate used directly
+// (Reset per message, reading payload + 00 00 ff ff and an empty final
+// block, as the old compress/flate-based Reader did).
 func BenchmarkReader(b *testing.B) {
 	for _, n := range benchSizes {
 		data := benchMessage(0, n)
@@ -104,6 +106,77 @@ func BenchmarkReader(b *testing.B) {
 					}
 					if err != nil {
 						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkReaderTiny inflates small messages (16 to 64 bytes, as chat or
+// game protocols send) with context takeover, one per op, each message
+// different and referring to the ones before, as on a live connection. The
+// "plain" case copies the same bytes uncompressed out of a bytes.Reader: the
+// cost of framing without compression, for scale.
+func BenchmarkReaderTiny(b *testing.B) {
+	for _, n := range []int{16, 32, 64} {
+		w, _ := NewWriter(15, true)
+		var msgs [][]byte
+		for i := range 4096 {
+			msgs = append(msgs, benchMessage(i, n))
+		}
+		comp := compressMessages(b, w, msgs, 0)
+		inBytes := 0
+		for _, c := range comp {
+			inBytes += len(c)
+		}
+		dst := make([]byte, 4<<10)
+		for _, takeover := range []bool{true, false} {
+			name := "takeover/"
+			if !takeover {
+				name = "no-takeover/"
+				w, _ := NewWriter(15, false)
+				comp = compressMessages(b, w, msgs, 0)
+			}
+			b.Run(name+strconv.Itoa(n), func(b *testing.B) {
+				r, _ := NewReader(15, takeover)
+				src := bytes.NewReader(nil)
+				b.SetBytes(int64(n))
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					if i == len(comp) { // start the sequence over, with its history
+						i = 0
+						r, _ = NewReader(15, takeover)
+					}
+					src.Reset(comp[i])
+					i++
+					r.Start(src, -1)
+					for {
+						_, err := r.Read(dst)
+						if err == io.EOF {
+							break
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ReportMetric(float64(inBytes)/float64(len(comp)), "B/msg")
+			})
+		}
+		b.Run("plain/"+strconv.Itoa(n), func(b *testing.B) {
+			src := bytes.NewReader(nil)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				src.Reset(msgs[i%len(msgs)])
+				i++
+				for {
+					_, err := src.Read(dst)
+					if err == io.EOF {
+						break
 					}
 				}
 			}

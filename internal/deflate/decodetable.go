@@ -58,9 +58,14 @@ var (
 	fixedDistTable [1 << fixedDistRoot]entry
 )
 
-// buildFixedTables fills the fixed tables. huffman.go's init calls it,
-// after the length and distance tables it needs.
+// buildFixedTables fills symEntries and the fixed tables. huffman.go's
+// init calls it, after the length and distance tables they need.
 func buildFixedTables() {
+	for a := range symEntries {
+		for s := range symEntries[a] {
+			symEntries[a][s] = symEntry(a, s, 0)
+		}
+	}
 	var lens [288]uint8
 	for i := range lens {
 		switch {
@@ -85,6 +90,11 @@ func buildFixedTables() {
 		panic("deflate: fixed distance code")
 	}
 }
+
+// symEntries holds symEntry's results for code length 0, per alphabet: the
+// entry of a symbol with an n-bit code is symEntries[alpha][s] | n. Filled
+// by buildFixedTables.
+var symEntries [3][288]entry
 
 // symEntry returns the entry of symbol s of alphabet alpha, whose code is
 // n bits long.
@@ -133,21 +143,31 @@ func symEntry(alpha int, s int, n uint8) entry {
 // there are no distance codes used at all", Section 3.2.7). Bit patterns
 // that are no code get an entBad entry.
 func buildTable(t []entry, root uint, lens []uint8, alpha int) error {
-	var count [maxCodeBits + 1]int
-	for _, l := range lens {
-		count[l]++
+	// Four counters, so that runs of one length don't wait on each other.
+	var cs [4][maxCodeBits + 1]int
+	i := 0
+	for ; i+4 <= len(lens); i += 4 {
+		cs[0][lens[i]&15]++
+		cs[1][lens[i+1]&15]++
+		cs[2][lens[i+2]&15]++
+		cs[3][lens[i+3]&15]++
 	}
-	count[0] = 0
+	for ; i < len(lens); i++ {
+		cs[0][lens[i]&15]++
+	}
+	var count [maxCodeBits + 1]int
 	left, codes := 1, 0
 	for l := 1; l <= maxCodeBits; l++ {
+		count[l] = cs[0][l] + cs[1][l] + cs[2][l] + cs[3][l]
 		left = left<<1 - count[l]
 		if left < 0 {
 			return errCodeOversubscribed
 		}
 		codes += count[l]
 	}
-	bad := entry(entBad | 1)
+	rootSize := 1 << root
 	if left > 0 {
+		bad := entry(entBad | 1)
 		switch {
 		case alpha == alphaDist && codes == 0:
 			bad = entBad // no code: any bits are wrong
@@ -155,10 +175,9 @@ func buildTable(t []entry, root uint, lens []uint8, alpha int) error {
 		default:
 			return errCodeIncomplete
 		}
-	}
-	rootSize := 1 << root
-	for i := range t[:rootSize] {
-		t[i] = bad
+		for i := range t[:rootSize] {
+			t[i] = bad
+		}
 	}
 
 	// Canonical codes (Section 3.2.2): shorter codes first, and among
@@ -186,22 +205,34 @@ func buildTable(t []entry, root uint, lens []uint8, alpha int) error {
 		next[l]++
 	}
 
+	// Codes of at most root bits. A code of l bits, bit-reversed, has one
+	// entry in the first 2^l entries of the table, and repeats every 2^l
+	// entries after that: so fill the table for the lengths in turn,
+	// doubling what is there (copy) before adding the codes one bit longer.
+	ents := &symEntries[alpha]
+	i, end := 0, 0
+	for l := uint(1); l <= root; l++ {
+		if end > 0 {
+			copy(t[end:2*end], t[:end])
+			end *= 2
+		} else if count[l] > 0 {
+			end = 1 << l
+		}
+		for k := count[l]; k > 0; k-- {
+			t[rev[i]] = ents[sorted[i]] | entry(l)
+			i++
+		}
+	}
+
+	// Longer codes go to subtables under the entry of their first root
+	// bits. Codes sharing those are adjacent in canonical order, longest
+	// last; a code of l bits repeats every 2^(l-root) subtable entries.
 	used := rootSize
 	prefix, subOff, subBits := -1, 0, uint(0)
-	for i := range codes {
-		s := int(sorted[i])
-		l := uint(lens[s])
-		e := symEntry(alpha, s, uint8(l))
+	for ; i < codes; i++ {
+		l := uint(lens[sorted[i]])
 		r := int(rev[i])
-		if l <= root {
-			for j := r; j < rootSize; j += 1 << l {
-				t[j] = e
-			}
-			continue
-		}
 		if p := r & (rootSize - 1); p != prefix {
-			// A new subtable: codes sharing their first root bits are
-			// adjacent in canonical order, longest last.
 			prefix = p
 			last := i
 			for last+1 < codes && int(rev[last+1])&(rootSize-1) == p {
@@ -215,6 +246,7 @@ func buildTable(t []entry, root uint, lens []uint8, alpha int) error {
 			}
 			t[p] = entLink | entry(subBits)<<4 | entry(subOff)<<16
 		}
+		e := ents[sorted[i]] | entry(l)
 		for j := r >> root; j < 1<<subBits; j += 1 << (l - root) {
 			t[subOff+j] = e
 		}

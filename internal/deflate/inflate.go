@@ -68,6 +68,11 @@ func (r *Reader) inflate() int {
 
 		case stStored:
 			for r.stored > 0 {
+				// A byte over the limit must be there to be over it: look
+				// for input first.
+				if r.nbits == 0 && r.ip == r.ie {
+					return needInput
+				}
 				room := r.room()
 				if room == 0 {
 					return needOutput
@@ -77,9 +82,6 @@ func (r *Reader) inflate() int {
 					r.drop(8)
 					r.stored--
 					continue
-				}
-				if r.ip == r.ie {
-					return needInput
 				}
 				k := min(r.stored, room, r.ie-r.ip)
 				r.write(r.in[r.ip : r.ip+k])

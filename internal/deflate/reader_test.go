@@ -164,7 +164,7 @@ func TestReaderCorpus(t *testing.T) {
 			if !s.takeover {
 				hist = nil
 			}
-			ref, err := refInflateHist(c, hist, 1<<s.bits)
+			ref, err := refInflateHist(c, hist, 1<<s.bits, -1)
 			if err != nil || !bytes.Equal(ref, s.want[i]) {
 				t.Fatalf("%s: message %d: refInflate: %d bytes, %v", s.name, i, len(ref), err)
 			}
@@ -375,12 +375,9 @@ func TestReaderAgainstReference(t *testing.T) {
 				t.Fatalf("history message: %v", err)
 			}
 		}
-		want, werr := refInflateHist(c, hist, 1<<bits)
+		want, werr := refInflateHist(c, hist, 1<<bits, limit)
 		r.Start(bytes.NewReader(c), limit)
 		got, err := readAllSized(r, 1+rng.IntN(3000))
-		if limit >= 0 && int64(len(want)) > limit {
-			want, werr = want[:limit], ErrTooLarge
-		}
 		if err != werr || !bytes.Equal(got, want) {
 			t.Fatalf("bits %d, %d bytes of history, limit %d, input % x:\nReader:    %d bytes, %v\nreference: %d bytes, %v",
 				bits, len(hist), limit, c, len(got), err, len(want), werr)

@@ -7,13 +7,13 @@ import "github.com/rfc6455/ws/internal/deflate/deflatetest"
 // returns Reader's error variable for the rule it reports, so the two can
 // be compared exactly. It also proves that the Writer honours the window.
 func refInflate(in []byte, window int) ([]byte, error) {
-	return refInflateHist(in, nil, window)
+	return refInflateHist(in, nil, window, -1)
 }
 
 // refInflateHist is refInflate after hist, the output of earlier messages
-// with context takeover.
-func refInflateHist(in, hist []byte, window int) ([]byte, error) {
-	out, err := deflatetest.Inflate(in, hist, window)
+// with context takeover, and with a limit on the output (limit < 0: none).
+func refInflateHist(in, hist []byte, window int, limit int64) ([]byte, error) {
+	out, err := deflatetest.Inflate(in, hist, window, int(limit))
 	if err == nil {
 		return out, nil
 	}
@@ -34,4 +34,5 @@ var refErrors = map[error]error{
 	deflatetest.ErrBadDistSymbol:  errBadDistSymbol,
 	deflatetest.ErrDistance:       errDistance,
 	deflatetest.ErrTrailer:        errTrailer,
+	deflatetest.ErrLimit:          ErrTooLarge,
 }

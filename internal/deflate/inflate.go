@@ -224,14 +224,18 @@ func (r *Reader) inflate() int {
 	}
 }
 
-// symbol decodes one symbol of a Huffman block, with the slow, careful
-// bit reader. It returns -1 to go on, or what inflate stops for.
+// symbol decodes one symbol of a Huffman block, with the careful bit
+// reader: it first moves all the input it can into the bit buffer (at
+// least 49 bits, more than a symbol takes, or all there is), so a symbol
+// whose bits are not all there needs more input. It returns -1 to go on,
+// or what inflate stops for.
 func (r *Reader) symbol() int {
-	e, ok := r.peek(r.lit, r.litRoot, 0)
-	if !ok {
+	r.refill()
+	e := lookup(r.lit, r.litRoot, r.bits)
+	n := uint(e & 15)
+	if n > r.nbits {
 		return needInput
 	}
-	n := uint(e & 15)
 	switch e & entKind {
 	case entLit:
 		if r.room() == 0 {
@@ -244,22 +248,19 @@ func (r *Reader) symbol() int {
 		r.endBlock()
 	case entBase:
 		x := uint(e >> 4 & 15)
-		if !r.need(n + x) {
-			return needInput
-		}
-		length := int(e>>16) + int(r.bits>>n)&(1<<x-1)
 		skip := n + x
-		d, ok := r.peek(r.dist, r.distRoot, skip)
-		if !ok {
+		d := lookup(r.dist, r.distRoot, r.bits>>skip)
+		dn, dx := uint(d&15), uint(d>>4&15)
+		if skip+dn > r.nbits {
 			return needInput
 		}
 		if d&entKind != entBase {
 			return r.fail(errBadDistSymbol)
 		}
-		dn, dx := uint(d&15), uint(d>>4&15)
-		if !r.need(skip + dn + dx) {
+		if skip+dn+dx > r.nbits {
 			return needInput
 		}
+		length := int(e>>16) + int(r.bits>>n)&(1<<x-1)
 		dist := int(d>>16) + int(r.bits>>(skip+dn))&(1<<dx-1)
 		// The peer's window is 2^bits bytes (RFC 7692, Section 7.1.2), and a
 		// distance cannot reach before the first byte (RFC 1951, Section 3.2).
@@ -276,6 +277,17 @@ func (r *Reader) symbol() int {
 		return r.fail(errBadSymbol)
 	}
 	return -1
+}
+
+// refill moves input bytes into the bit buffer until it holds more than 48
+// bits or the input buffer is empty. It leaves at most 56 bits, as fast
+// expects.
+func (r *Reader) refill() {
+	for r.nbits <= 48 && r.ip < r.ie {
+		r.bits |= uint64(r.in[r.ip]) << r.nbits
+		r.ip++
+		r.nbits += 8
+	}
 }
 
 func (r *Reader) fail(err error) int {

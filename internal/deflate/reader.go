@@ -64,11 +64,11 @@ const (
 // state, so the next Read goes on as if nothing had happened.
 //
 // Between messages a Reader holds its window of 2^bits bytes with context
-// takeover (allocated with the first message) and none without; during a
-// message it may also use pooled buffers: a window (without takeover) once
-// output is written, a 4 KiB input buffer once the message's payload passes
-// 128 bytes, and about 14 KiB of tables for dynamic Huffman blocks. A
-// Reader is not safe for concurrent use.
+// takeover (allocated when a message first writes output) and none
+// without. During a message it may also use pooled buffers: a window
+// (without takeover) once output is written, a 4 KiB input buffer once the
+// message's payload passes 128 bytes, and about 14 KiB of tables for
+// dynamic Huffman blocks. A Reader is not safe for concurrent use.
 type Reader struct {
 	takeover bool
 	wbits    uint8

@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"time"
 	"unicode/utf8"
@@ -86,12 +87,17 @@ func (ep *Endpoint) closingBy() time.Time {
 // (Section 5.4). It returns errCloseSent if one was already sent,
 // ErrCloseTimeout if the write lock or the write did not come in time.
 func (ep *Endpoint) sendClose(code frame.CloseCode, reason string, by time.Time) error {
+	return ep.sendCloseOr(code, reason, by, nil)
+}
+
+// sendCloseOr is sendClose that also gives up when abort is closed.
+func (ep *Endpoint) sendCloseOr(code frame.CloseCode, reason string, by time.Time, abort <-chan struct{}) error {
 	var b [125]byte
 	body, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason})
 	if err != nil {
 		return err
 	}
-	if !ep.wmu.lockBy(ep.done, by) {
+	if !ep.wmu.lockBy(ep.done, abort, by) {
 		if ep.closeErr.Load() != nil {
 			return ErrClosed
 		}
@@ -255,6 +261,12 @@ func (ep *Endpoint) peerClosed(p []byte) error {
 // the Close frame could not be sent, or the peer did not answer, in time,
 // and the write error if sending failed.
 func (ep *Endpoint) Close(code frame.CloseCode, reason string) error {
+	return ep.close(nil, code, reason)
+}
+
+// close is Close, cut short (TCP closed at once) if ctx ends first; ctx
+// may be nil.
+func (ep *Endpoint) close(ctx context.Context, code frame.CloseCode, reason string) error {
 	var b [125]byte
 	if _, err := frame.AppendClosePayload(b[:0], frame.ClosePayload{Code: code, Reason: reason}); err != nil {
 		return err
@@ -262,20 +274,50 @@ func (ep *Endpoint) Close(code frame.CloseCode, reason string) error {
 	ep.cmu.Lock()
 	if ep.closing {
 		ep.cmu.Unlock()
-		<-ep.done
-		return nil
+		if ctx == nil {
+			<-ep.done
+			return nil
+		}
+		select {
+		case <-ep.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	ep.closing = true
 	ep.cmu.Unlock()
 
+	var abort <-chan struct{}
+	if ctx != nil {
+		abort = ctx.Done()
+		if dl, ok := ctx.Deadline(); ok {
+			ep.setCloseBy(dl)
+		}
+	}
+	aborted := func() error {
+		err := ctx.Err()
+		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
+		return err
+	}
 	by := ep.closingBy()
+	// When ctx's deadline is the bound, running out of time is ctx's
+	// error, not ErrCloseTimeout.
+	timedOut := func() error { return ErrCloseTimeout }
+	if ctx != nil {
+		if dl, ok := ctx.Deadline(); ok && !dl.After(by) {
+			timedOut = func() error { return context.DeadlineExceeded }
+		}
+	}
 	timer := time.NewTimer(time.Until(by))
 	defer timer.Stop()
-	switch err := ep.sendClose(code, reason, by); err {
-	case nil, errCloseSent:
-	case ErrCloseTimeout:
+	switch err := ep.sendCloseOr(code, reason, by, abort); {
+	case err == nil, err == errCloseSent:
+	case ctx != nil && ctx.Err() != nil:
+		return aborted()
+	case err == ErrCloseTimeout:
 		ep.closeTimedOut()
-		return ErrCloseTimeout
+		return timedOut()
 	default:
 		ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
 		return err
@@ -283,13 +325,29 @@ func (ep *Endpoint) Close(code frame.CloseCode, reason string) error {
 	select {
 	case <-ep.done:
 	case ep.rtok <- struct{}{}:
-		ep.closePump(by)
+		if abort != nil {
+			stop := context.AfterFunc(ctx, func() {
+				err := ctx.Err()
+				ep.closeConn(&CloseError{Code: frame.CloseAbnormal, Reason: err.Error(), Err: err})
+			})
+			ep.closePump(by)
+			stop()
+		} else {
+			ep.closePump(by)
+		}
 		ep.releaseRead()
 	case <-timer.C:
 		ep.closeTimedOut()
+	case <-abort:
+		return aborted()
 	}
-	if ce := ep.closeErr.Load(); ce != nil && ce.Err == ErrCloseTimeout {
-		return ErrCloseTimeout
+	if ce := ep.closeErr.Load(); ce != nil {
+		switch {
+		case ce.Err == ErrCloseTimeout:
+			return timedOut()
+		case ctx != nil && ce.Err == ctx.Err():
+			return ce.Err
+		}
 	}
 	return nil
 }

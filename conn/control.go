@@ -155,7 +155,7 @@ func (ep *Endpoint) pump(ctx context.Context, stop func() bool) {
 	ep.dmu.Lock()
 	ep.pumping, ep.interruptible = false, false
 	if ep.closeErr.Load() == nil {
-		ep.c.SetReadDeadline(ep.userRD)
+		ep.applyReadDeadline()
 	}
 	ep.dmu.Unlock()
 }

@@ -192,7 +192,7 @@ func (ep *Endpoint) readData(p []byte) (int, error) {
 	}
 	if !ep.dfl.reading {
 		ep.dfl.reading = true
-		limit := ep.set.readLimit
+		limit := ep.rmsgLimit
 		if limit < 0 {
 			limit = -1
 		}
@@ -238,13 +238,13 @@ func (a appendWriter) Write(p []byte) (int, error) {
 // writeCompressed sends p as one compressed message in a single frame,
 // with RSV1 set (RFC 7692, Section 6). wmsg held (so the compressor is
 // ours); the frame goes out under wmu.
-func (ep *Endpoint) writeCompressed(op frame.Opcode, p []byte) error {
+func (ep *Endpoint) writeCompressed(abort <-chan struct{}, op frame.Opcode, p []byte) error {
 	b := zbufPool.Get().(*[]byte)
 	*b = (*b)[:0]
 	ep.dfl.w.Start(appendWriter{b})
 	ep.dfl.w.Write(p)
 	ep.dfl.w.Close() // appendWriter never fails
-	err := ep.lockWrite()
+	err := ep.lockWriteOr(abort)
 	if err == nil {
 		if ep.closeSent {
 			err = ErrClosed

@@ -160,7 +160,9 @@ type Endpoint struct {
 	rmsgOp      frame.Opcode
 	rmsgRSV     byte // RSV bits of the message's first frame (RSV1: compressed, RFC 7692)
 	rmsgSize    int64
-	rmsgFinal   bool // the current frame is the message's last
+	rmsgLimit   int64        // the read limit in force for the current message
+	readLimit   atomic.Int64 // Options.ReadLimit, or SetReadLimit's
+	rmsgFinal   bool         // the current frame is the message's last
 	utf8        utf8x.Validator
 	mr          messageReader
 	rpart       []byte      // ReadMessage's part of a message read before a timeout (read.go)
@@ -173,6 +175,20 @@ type Endpoint struct {
 	userRD        time.Time
 	pumping       bool // a control pump holds rtok: user read deadlines wait for it
 	interruptible bool // and an application reader may interrupt it
+	// A context bound to the read in progress (context.go): its deadline,
+	// and whether it has ended. rctx counts bindings, so a late callback
+	// of an earlier one changes nothing.
+	rctx      uint64 // the binding in force, 0 for none
+	ctxSeq    uint64 // bindings made, read and write; guarded by dmu
+	rctxDL    time.Time
+	rctxEnded bool
+	// The same for a write in progress, guarded by wctxMu (never held
+	// across I/O).
+	wctxMu    sync.Mutex
+	wctxOn    atomic.Bool // a context is bound to a write: setWriteDeadline looks
+	wctx      uint64
+	wctxDL    time.Time
+	wctxEnded bool
 
 	// Write side: wmsg is held for a whole data message, wmu for one frame,
 	// so control frames can go out between the fragments of a message
@@ -250,6 +266,7 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 	}
 	// RFC 6455, Section 5.1: frames from a client are masked, frames from
 	// a server are not.
+	ep.readLimit.Store(ep.set.readLimit)
 	ep.wmsg.init()
 	ep.wmu.init()
 	ep.seq = frame.Sequence{FromClient: role == Server}
@@ -272,6 +289,18 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 		t.Reset(ep.set.keepAlive)
 	}
 	return ep
+}
+
+// SetReadLimit sets the largest message that may be read, in bytes, as
+// Options.ReadLimit does (0 means DefaultReadLimit, a negative value no
+// limit), for example to raise it once a client has authenticated. It
+// applies to messages that start after the call; a message already being
+// read keeps the limit it started with. Safe from any goroutine.
+func (ep *Endpoint) SetReadLimit(n int64) {
+	if n == 0 {
+		n = DefaultReadLimit
+	}
+	ep.readLimit.Store(n)
 }
 
 // Subprotocol returns the subprotocol negotiated in the opening handshake,
@@ -303,8 +332,24 @@ func (ep *Endpoint) SetReadDeadline(t time.Time) error {
 	ep.dmu.Lock()
 	defer ep.dmu.Unlock()
 	ep.userRD = t
+	return ep.applyReadDeadline()
+}
+
+// applyReadDeadline sets the connection's read deadline: the user's, or
+// earlier the deadline of a context bound to the read in progress, or the
+// past if that context has ended. While a control pump reads, it waits
+// for the pump to stop. dmu held.
+func (ep *Endpoint) applyReadDeadline() error {
 	if ep.pumping {
 		return nil // applied when the pump stops
+	}
+	t := ep.userRD
+	if ep.rctx != 0 {
+		if ep.rctxEnded {
+			t = aLongTimeAgo
+		} else if !ep.rctxDL.IsZero() && (t.IsZero() || ep.rctxDL.Before(t)) {
+			t = ep.rctxDL
+		}
 	}
 	return ep.c.SetReadDeadline(t)
 }

@@ -31,11 +31,20 @@ func (t *token) lock(done <-chan struct{}) bool {
 	if t.held.CompareAndSwap(false, true) {
 		return true
 	}
-	return t.wait(done, nil)
+	return t.wait(done, nil, nil)
 }
 
-// lockBy takes t, or gives up at deadline or once done is closed.
-func (t *token) lockBy(done <-chan struct{}, deadline time.Time) bool {
+// lockOr takes t, or gives up once done or abort (a context's Done
+// channel, which may be nil) is closed.
+func (t *token) lockOr(done, abort <-chan struct{}) bool {
+	if t.held.CompareAndSwap(false, true) {
+		return true
+	}
+	return t.wait(done, abort, nil)
+}
+
+// lockBy takes t, or gives up at deadline or once done or abort is closed.
+func (t *token) lockBy(done, abort <-chan struct{}, deadline time.Time) bool {
 	if t.held.CompareAndSwap(false, true) {
 		return true
 	}
@@ -45,11 +54,11 @@ func (t *token) lockBy(done <-chan struct{}, deadline time.Time) bool {
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	return t.wait(done, timer.C)
+	return t.wait(done, abort, timer.C)
 }
 
-// wait parks until t is taken, done is closed or expired fires.
-func (t *token) wait(done <-chan struct{}, expired <-chan time.Time) bool {
+// wait parks until t is taken, done or abort is closed or expired fires.
+func (t *token) wait(done, abort <-chan struct{}, expired <-chan time.Time) bool {
 	// Announce first, then look: unlock stores "free" before it counts
 	// waiters, so either it sees us and sends a wake-up, or we see the
 	// token free.
@@ -62,6 +71,8 @@ func (t *token) wait(done <-chan struct{}, expired <-chan time.Time) bool {
 		select {
 		case <-t.wake:
 		case <-done:
+			return false
+		case <-abort:
 			return false
 		case <-expired:
 			return false

@@ -48,7 +48,7 @@ func TestTokenGivesUp(t *testing.T) {
 	done := make(chan struct{})
 	tok.lock(done)
 	start := time.Now()
-	if tok.lockBy(done, time.Now().Add(50*time.Millisecond)) {
+	if tok.lockBy(done, nil, time.Now().Add(50*time.Millisecond)) {
 		t.Fatal("lockBy took a held token")
 	}
 	if d := time.Since(start); d < 40*time.Millisecond || d > 2*time.Second {

@@ -218,6 +218,7 @@ func (ep *Endpoint) takeFrame() error {
 		ep.rmsgOp = h.Opcode
 		ep.rmsgRSV = h.RSV()
 		ep.rmsgSize = 0
+		ep.rmsgLimit = ep.readLimit.Load() // SetReadLimit applies from the next message
 		ep.utf8.Reset()
 	}
 	// The read limit bounds the message as sent, checked at each frame
@@ -226,7 +227,7 @@ func (ep *Endpoint) takeFrame() error {
 	// the inflater checks as it goes (RFC 7692, Section 8.1 leaves both to
 	// us). A compressed message may be a little larger on the wire than
 	// inflated (deflateWireSlack), never more.
-	if limit := ep.set.readLimit; limit > 0 {
+	if limit := ep.rmsgLimit; limit > 0 {
 		if ep.rmsgRSV&frame.RSV1 != 0 {
 			limit += deflateWireSlack(limit)
 		}
@@ -448,9 +449,9 @@ func (ep *Endpoint) growBy(n int) int {
 		if ep.rremain > 0 {
 			grow = min(grow, ep.rremain)
 		}
-	} else if ep.set.readLimit > 0 {
+	} else if ep.rmsgLimit > 0 {
 		// The inflater stops one byte past the limit.
-		grow = min(grow, max(ep.set.readLimit+1-int64(n), 1))
+		grow = min(grow, max(ep.rmsgLimit+1-int64(n), 1))
 	}
 	return int(grow)
 }

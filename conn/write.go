@@ -31,12 +31,13 @@ var (
 // the user's deadline (SetWriteDeadline) or Close's. wmu held.
 func (ep *Endpoint) setWriteDeadline() error {
 	gen := ep.wdGen.Load()
-	if ep.set.writeTimeout < 0 && ep.closeBy.Load() == 0 {
+	bound := ep.wctxOn.Load()
+	if ep.set.writeTimeout < 0 && ep.closeBy.Load() == 0 && !bound {
 		ep.wdlGen = gen // SetWriteDeadline set the user's deadline on c itself
 		return nil
 	}
 	now := time.Now()
-	if gen == ep.wdlGen && !ep.wdl.IsZero() && ep.wdl.Sub(now) > ep.set.writeTimeout/2 {
+	if !bound && gen == ep.wdlGen && !ep.wdl.IsZero() && ep.wdl.Sub(now) > ep.set.writeTimeout/2 {
 		return nil
 	}
 	var d time.Time
@@ -48,6 +49,21 @@ func (ep *Endpoint) setWriteDeadline() error {
 			d = t
 		}
 	}
+	if bound {
+		// A context bound to this write (context.go): its deadline, or
+		// the past once it has ended. Held across SetWriteDeadline so its
+		// callback's "past" is never overwritten by an older value.
+		ep.wctxMu.Lock()
+		defer ep.wctxMu.Unlock()
+		if ep.wctx != 0 {
+			if ep.wctxEnded {
+				d = aLongTimeAgo
+			} else if !ep.wctxDL.IsZero() && (d.IsZero() || ep.wctxDL.Before(d)) {
+				d = ep.wctxDL
+			}
+		}
+		gen = 0 // recompute for the next write, bound or not
+	}
 	ep.wdl, ep.wdlGen = d, gen
 	return ep.c.SetWriteDeadline(d)
 }
@@ -55,12 +71,23 @@ func (ep *Endpoint) setWriteDeadline() error {
 // lockWrite takes wmu for one frame, unless the connection is closed
 // (ErrClosed). wmu is held only across a write to the connection, which
 // WriteTimeout, the user's deadline and Close all bound.
-func (ep *Endpoint) lockWrite() error {
-	if !ep.wmu.lock(ep.done) {
-		return ErrClosed
+func (ep *Endpoint) lockWrite() error { return ep.lockWriteOr(nil) }
+
+// lockWriteOr is lockWrite that also gives up when abort (a context's
+// Done channel, or nil) is closed, returning errAborted.
+func (ep *Endpoint) lockWriteOr(abort <-chan struct{}) error {
+	if !ep.wmu.lockOr(ep.done, abort) {
+		if ep.closeErr.Load() != nil {
+			return ErrClosed
+		}
+		return errAborted
 	}
 	return nil
 }
+
+// errAborted is returned inside the write path when a context ended while
+// waiting for a lock; the exported methods return the context's error.
+var errAborted = errors.New("conn: aborted by context")
 
 // prepare checks the write side and completes h for sending. wmu held.
 func (ep *Endpoint) prepare(h frame.Header, n int) (frame.Header, error) {
@@ -207,18 +234,27 @@ func (ep *Endpoint) writeControl(op frame.Opcode, p []byte) error {
 // modified or retained. A call waiting for another writer returns
 // ErrClosed as soon as the connection closes.
 func (ep *Endpoint) WriteMessage(op frame.Opcode, p []byte) error {
+	return ep.writeMessage(nil, op, p)
+}
+
+// writeMessage is WriteMessage, giving up on the locks when abort (a
+// context's Done channel, or nil) is closed.
+func (ep *Endpoint) writeMessage(abort <-chan struct{}, op frame.Opcode, p []byte) error {
 	if op != frame.OpText && op != frame.OpBinary {
 		return ErrBadOpcode
 	}
-	if !ep.wmsg.lock(ep.done) {
-		return ErrClosed
+	if !ep.wmsg.lockOr(ep.done, abort) {
+		if ep.closeErr.Load() != nil {
+			return ErrClosed
+		}
+		return errAborted
 	}
 	defer ep.wmsg.unlock()
 	if ep.compressWrite(len(p)) {
 		// permessage-deflate: compressed outside wmu, sent with RSV1 (conn/deflate.go).
-		return ep.writeCompressed(op, p)
+		return ep.writeCompressed(abort, op, p)
 	}
-	if err := ep.lockWrite(); err != nil {
+	if err := ep.lockWriteOr(abort); err != nil {
 		return err
 	}
 	defer ep.wmu.unlock()

@@ -267,8 +267,6 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 	// RFC 6455, Section 5.1: frames from a client are masked, frames from
 	// a server are not.
 	ep.readLimit.Store(ep.set.readLimit)
-	ep.wmsg.init()
-	ep.wmu.init()
 	ep.seq = frame.Sequence{FromClient: role == Server}
 	ep.initDeflate(opts)
 	ep.rbuf = ep.rsmall[:]

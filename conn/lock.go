@@ -18,10 +18,20 @@ import (
 type token struct {
 	held    atomic.Bool
 	waiters atomic.Int32
-	wake    chan struct{}
+	wake    atomic.Pointer[chan struct{}] // made by the first waiter: an idle connection holds none
 }
 
-func (t *token) init() { t.wake = make(chan struct{}, 1) }
+// wakeCh returns the wake-up channel, making it on first use.
+func (t *token) wakeCh() chan struct{} {
+	if p := t.wake.Load(); p != nil {
+		return *p
+	}
+	ch := make(chan struct{}, 1)
+	if t.wake.CompareAndSwap(nil, &ch) {
+		return ch
+	}
+	return *t.wake.Load()
+}
 
 // tryLock takes t if it is free.
 func (t *token) tryLock() bool { return t.held.CompareAndSwap(false, true) }
@@ -62,6 +72,7 @@ func (t *token) wait(done, abort <-chan struct{}, expired <-chan time.Time) bool
 	// Announce first, then look: unlock stores "free" before it counts
 	// waiters, so either it sees us and sends a wake-up, or we see the
 	// token free.
+	wake := t.wakeCh() // before announcing: unlock then finds it
 	t.waiters.Add(1)
 	defer t.waiters.Add(-1)
 	for {
@@ -69,7 +80,7 @@ func (t *token) wait(done, abort <-chan struct{}, expired <-chan time.Time) bool
 			return true
 		}
 		select {
-		case <-t.wake:
+		case <-wake:
 		case <-done:
 			return false
 		case <-abort:
@@ -85,7 +96,7 @@ func (t *token) unlock() {
 	t.held.Store(false)
 	if t.waiters.Load() > 0 {
 		select {
-		case t.wake <- struct{}{}:
+		case *t.wake.Load() <- struct{}{}:
 		default: // a wake-up is already pending
 		}
 	}

@@ -11,7 +11,6 @@ import (
 // hang this test).
 func TestTokenExclusion(t *testing.T) {
 	var tok token
-	tok.init()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	inside, total := 0, 0
@@ -44,7 +43,6 @@ func TestTokenExclusion(t *testing.T) {
 // passes, and the token still works afterwards.
 func TestTokenGivesUp(t *testing.T) {
 	var tok token
-	tok.init()
 	done := make(chan struct{})
 	tok.lock(done)
 	start := time.Now()

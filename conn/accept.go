@@ -90,6 +90,10 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpo
 	if opts == nil {
 		opts = &AcceptOptions{}
 	}
+	if err := checkOutputsUnset(&opts.Options, "AcceptOptions", "ServerOptions.Subprotocols"); err != nil {
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return nil, err
+	}
 	offer, err := handshake.CheckRequest(r, &opts.ServerOptions)
 	if err != nil {
 		handshake.ServeError(w, err)
@@ -144,4 +148,19 @@ type bufWriter struct{ buf []byte }
 func (w *bufWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	return len(p), nil
+}
+
+// checkOutputsUnset refuses Options whose handshake outputs (Subprotocol,
+// Compression.Negotiated) the caller set: Accept and Dial fill them from
+// the handshake, so a value set there would be silently overwritten. They
+// are inputs only for NewEndpoint. what names the options struct, list
+// the field that chooses a subprotocol.
+func checkOutputsUnset(o *Options, what, list string) error {
+	switch {
+	case o.Subprotocol != "":
+		return fmt.Errorf("conn: %s.Subprotocol is set (%q): it is the handshake's result, filled by the handshake; list the acceptable subprotocols in %s", what, o.Subprotocol, list)
+	case o.Compression.Negotiated != nil:
+		return fmt.Errorf("conn: %s.Compression.Negotiated is set: it is the handshake's result; set Compression.Enable and the preferences instead", what)
+	}
+	return nil
 }

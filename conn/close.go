@@ -19,7 +19,12 @@ type CloseError struct {
 	// this end closed it: a frame.ProtocolError it detected (Code is the
 	// code it sent), the I/O error that dropped the connection (Code is
 	// frame.CloseAbnormal, 1006, and nothing was sent), ErrCloseTimeout,
-	// or ErrKeepAliveTimeout.
+	// ErrKeepAliveTimeout, or a context's error (CloseContext).
+	//
+	// When Err is set, Reason is this end's own text, not the peer's: the
+	// reason it sent in its Close frame (the rule broken, for a protocol
+	// error), or Err's text when nothing was sent (1006). Tell the two
+	// cases apart with Err == nil.
 	Err error
 }
 

@@ -103,6 +103,9 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 	if opts == nil {
 		opts = &DialOptions{}
 	}
+	if err := checkOutputsUnset(&opts.Options, "DialOptions", "DialOptions.Subprotocols"); err != nil {
+		return nil, nil, err
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -174,11 +177,15 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	// "If /secure/ is true, the client MUST perform a TLS handshake over the
 	// connection after opening the connection and before sending the
 	// handshake data" (Section 4.1)
+	var tlsState *tls.ConnectionState
 	if secure {
 		tc := tls.Client(nc, tlsConfigFor(opts.TLSConfig, req.URL.Hostname()))
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, nil, fmt.Errorf("tls: %w", err)
+			// crypto/tls's errors already say "tls: ".
+			return nil, nil, fmt.Errorf("TLS handshake with %s: %w", req.URL.Host, err)
 		}
+		st := tc.ConnectionState()
+		tlsState = &st
 		c = tc
 	}
 	// req.Write buffers the request and sends it in one write.
@@ -189,6 +196,7 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("read handshake response: %w", err)
 	}
+	resp.TLS = tlsState // as net/http's client sets it for https
 	protocol, exts, err := handshake.CheckResponse(resp, key, copts)
 	if err != nil {
 		return nil, resp, err

@@ -117,6 +117,12 @@ func TestDialEcho(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if secure != (resp.TLS != nil) {
+				t.Errorf("resp.TLS = %v for %s (set for wss://, as net/http does for https)", resp.TLS, name)
+			}
+			if secure && (!resp.TLS.HandshakeComplete || len(resp.TLS.PeerCertificates) == 0) {
+				t.Errorf("resp.TLS does not describe the handshake: %+v", resp.TLS)
+			}
 			if resp.StatusCode != http.StatusSwitchingProtocols || ep.Subprotocol() != "v2" {
 				t.Errorf("Dial: status %d, subprotocol %q; want 101, v2 (the server's preference)", resp.StatusCode, ep.Subprotocol())
 			}
@@ -138,6 +144,9 @@ func TestDialTLSUnknownAuthority(t *testing.T) {
 	var uerr x509.UnknownAuthorityError
 	if !errors.As(err, &uerr) {
 		t.Errorf("Dial without the CA: err = %v, want x509.UnknownAuthorityError", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "tls: tls:") || !strings.Contains(msg, "TLS handshake with") {
+		t.Errorf("error text %q: want one prefix naming the TLS handshake", msg)
 	}
 }
 

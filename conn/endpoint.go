@@ -81,7 +81,10 @@ type Options struct {
 	// as KeepAlive.
 	KeepAliveTimeout time.Duration
 	// Subprotocol is the negotiated subprotocol (RFC 6455, Section 1.9),
-	// set by Accept and Dial; reported by Endpoint.Subprotocol.
+	// reported by Endpoint.Subprotocol. It is an input of NewEndpoint
+	// only: Accept and Dial set it from the handshake, and refuse Options
+	// where it is already set (choose with ServerOptions.Subprotocols or
+	// DialOptions.Subprotocols).
 	Subprotocol string
 	// Rand is the source of client masking keys (RFC 6455, Section 5.3). Nil
 	// means crypto/rand. Tests pin it to make client frames byte-exact.

@@ -4,6 +4,15 @@
 //	go run ./cmd/wsecho                 # ws://127.0.0.1:9001/ (any path)
 //	go run ./cmd/wsecho -stream         # echo fragment by fragment
 //	go run ./cmd/wsecho -deflate=false  # refuse permessage-deflate (it is accepted by default)
+//	go run ./cmd/wsecho -subprotocols chat,superchat  # select only these subprotocols
+//
+// An echo speaks every subprotocol, so by default (-subprotocols '*') it
+// selects the first one the client offers (RFC 6455, Section 4.2.2):
+// browsers and Node's ws refuse a handshake that selects none of those they
+// offered. -subprotocols a,b selects the first subprotocol the client
+// offered that is a or b, following the client's order of preference, not
+// the flag's; if it offered neither, none is selected. -subprotocols none
+// never selects one. See echo.ParseSubprotocols.
 //
 // It logs each connection and the code it closed with, and on SIGINT or
 // SIGTERM closes every connection with 1001 (going away) and exits.
@@ -33,13 +42,14 @@ func main() {
 	limit := flag.Int64("limit", echo.DefaultReadLimit, "largest message accepted, in bytes (<0: no limit)")
 	quiet := flag.Bool("q", false, "do not log connections")
 	flag.BoolVar(&deflate, "deflate", true, "accept permessage-deflate (RFC 7692), for Autobahn groups 12 and 13 (-deflate=false: refuse the extension)")
+	protocols := flag.String("subprotocols", "*", "subprotocols to select (RFC 6455, Section 4.2.2): '*' the client's first offer, 'none', or a comma list of those accepted, chosen in the client's order of preference")
 	flag.DurationVar(&closeTimeout, "close-timeout", conn.DefaultCloseTimeout, "bound on each close handshake, and so on shutdown (which takes at most this plus 1s)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", *addr)
 	if err == nil {
-		err = run(ctx, ln, *stream, *limit, *quiet)
+		err = run(ctx, ln, *stream, *limit, *quiet, *protocols)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wsecho:", err)
@@ -54,8 +64,14 @@ var deflate bool
 var closeTimeout = conn.DefaultCloseTimeout
 
 // run serves until ctx is canceled, then closes every connection with 1001
-// and waits (bounded) for the handlers to finish.
-func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet bool) error {
+// and waits (bounded) for the handlers to finish. subprotocols is the
+// -subprotocols flag, in the syntax of echo.ParseSubprotocols.
+func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet bool, subprotocols string) error {
+	choose, err := echo.ParseSubprotocols(subprotocols)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("-subprotocols: %w", err)
+	}
 	logf := log.Printf
 	if quiet {
 		logf = func(string, ...any) {}
@@ -64,7 +80,7 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 	base, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup // hijacked connections are invisible to Shutdown
-	opts := &echo.Options{Streaming: stream, Log: logf, Context: base, Conns: &wg}
+	opts := &echo.Options{Streaming: stream, Log: logf, Context: base, Conns: &wg, Subprotocol: choose}
 	opts.ReadLimit = limit
 	opts.Compression.Enable = deflate
 	opts.CloseTimeout = closeTimeout
@@ -73,7 +89,7 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 	if stream {
 		mode = "streaming"
 	}
-	log.Printf("wsecho: listening on ws://%s/ (%s echo, read limit %d)", ln.Addr(), mode, limit)
+	log.Printf("wsecho: listening on ws://%s/ (%s echo, read limit %d, subprotocols %s)", ln.Addr(), mode, limit, subprotocols)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -93,7 +109,6 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 	go func() { shut <- srv.Shutdown(sctx) }() // handshakes in flight may finish
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	var err error
 	select {
 	case <-done:
 	case <-sctx.Done():

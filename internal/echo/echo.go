@@ -1,6 +1,12 @@
 // Package echo is the echo WebSocket service used as the conformance
 // (Autobahn|Testsuite) testee: every data message comes back with its
 // type, either whole or fragment by fragment.
+//
+// An echo speaks every subprotocol, so by default it selects the first one
+// the client offers (RFC 6455, Section 4.2.2): a client that asks for one,
+// as a browser's new WebSocket(url, ["chat"]) does, refuses a handshake
+// that selects none. Options.Subprotocol changes the choice;
+// ParseSubprotocols builds it from cmd/wsecho's -subprotocols flag.
 package echo
 
 import (
@@ -12,6 +18,7 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/internal/token"
 )
 
 // DefaultReadLimit is the read limit Handler uses when Options.ReadLimit is
@@ -33,6 +40,14 @@ type Options struct {
 	// once one is accepted, Done when it has closed. Hijacked connections
 	// are invisible to http.Server.Shutdown; wait on Conns after it.
 	Conns *sync.WaitGroup
+	// Subprotocol selects the subprotocol of each connection from those
+	// the client offered, in the client's order of preference, or returns
+	// "" to select none (RFC 6455, Section 4.2.2). It is called only when
+	// the client offered at least one. A name it returns that the client
+	// did not offer selects none. Nil means FirstOffered. Handler passes
+	// the choice to conn.Accept as AcceptOptions.Subprotocols, replacing
+	// whatever was set there.
+	Subprotocol func(offered []string) string
 }
 
 // Handler returns an http.Handler that accepts WebSocket connections and
@@ -50,12 +65,27 @@ func Handler(opts *Options) http.Handler {
 	if o.ReadLimit == 0 {
 		o.ReadLimit = DefaultReadLimit
 	}
+	if o.Subprotocol == nil {
+		o.Subprotocol = FirstOffered
+	}
+	o.Subprotocols = nil
 	logf := o.Log
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ep, err := conn.Accept(w, r, &o.AcceptOptions)
+		accept := &o.AcceptOptions
+		if offered := r.Header["Sec-Websocket-Protocol"]; len(offered) > 0 {
+			// conn.Accept picks the first of Subprotocols that the client
+			// offered: a list of just our choice makes it pick that one.
+			// conn.Accept checks the offer's syntax itself (Section 4.1).
+			a := o.AcceptOptions
+			if p := o.Subprotocol(token.Split(offered)); p != "" {
+				a.Subprotocols = []string{p}
+			}
+			accept = &a
+		}
+		ep, err := conn.Accept(w, r, accept)
 		if err != nil {
 			logf("echo: %s: handshake: %v", r.RemoteAddr, err)
 			return
@@ -72,7 +102,11 @@ func serve(ep *conn.Endpoint, o *Options, logf func(string, ...any)) {
 	if o.Conns != nil {
 		defer o.Conns.Done()
 	}
-	logf("echo: %s: open", ep.RemoteAddr())
+	if p := ep.Subprotocol(); p != "" {
+		logf("echo: %s: open, subprotocol %s", ep.RemoteAddr(), p)
+	} else {
+		logf("echo: %s: open", ep.RemoteAddr())
+	}
 	if o.Context != nil {
 		stop := context.AfterFunc(o.Context, func() {
 			ep.Close(frame.CloseGoingAway, "server shutting down")

@@ -3,6 +3,7 @@ package echo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -81,5 +82,76 @@ func TestShutdown(t *testing.T) {
 	defer logMu.Unlock()
 	if len(logs) != 4 {
 		t.Fatalf("logged %q, want open and closed for each connection", logs)
+	}
+}
+
+// TestSubprotocol: the echo selects a subprotocol the client offered
+// (RFC 6455, Section 4.2.2) as Options.Subprotocol says, and the Endpoint
+// reports it.
+func TestSubprotocol(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		flag    string   // -subprotocols of cmd/wsecho
+		offered []string // the client's offer, in its order of preference
+		want    string
+	}{
+		{"any: the client's first offer", "*", []string{"chat", "superchat"}, "chat"},
+		{"any, nothing offered: none", "*", nil, ""},
+		{"a list: the only one accepted", "superchat", []string{"chat", "superchat"}, "superchat"},
+		{"a list: the client's order, not the list's", "superchat,chat", []string{"chat", "superchat"}, "chat"},
+		{"a list, none of it offered: none", "v2", []string{"chat", "superchat"}, ""},
+		{"none", "none", []string{"chat"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			choose, err := ParseSubprotocols(tt.flag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// AcceptOptions.Subprotocols is replaced by the choice.
+			opts := &Options{Subprotocol: choose}
+			opts.Subprotocols = []string{"v2"}
+			srv := httptest.NewServer(Handler(opts))
+			defer srv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			ep, resp, err := conn.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), &conn.DialOptions{Subprotocols: tt.offered})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ep.Close(frame.CloseNormal, "")
+			if got := ep.Subprotocol(); got != tt.want {
+				t.Errorf("-subprotocols %q, offer %q: selected %q (header %q), want %q",
+					tt.flag, tt.offered, got, resp.Header.Get("Sec-WebSocket-Protocol"), tt.want)
+			}
+			ep.WriteMessage(frame.OpText, []byte("hi"))
+			if op, p, err := ep.ReadMessage(nil); err != nil || op != frame.OpText || string(p) != "hi" {
+				t.Errorf("echo = %v %q %v, want text hi", op, p, err)
+			}
+		})
+	}
+}
+
+func TestParseSubprotocols(t *testing.T) {
+	t.Parallel()
+	offer := []string{"b", "a", "c"}
+	for _, tt := range []struct{ in, want string }{
+		{"*", "b"}, {" * ", "b"}, {"none", ""}, {"a", "a"}, {"a, c", "a"}, {"c,a", "a"}, {"x", ""},
+	} {
+		choose, err := ParseSubprotocols(tt.in)
+		if err != nil {
+			t.Errorf("ParseSubprotocols(%q) = %v", tt.in, err)
+			continue
+		}
+		if got := choose(offer); got != tt.want {
+			t.Errorf("ParseSubprotocols(%q)(%q) = %q, want %q", tt.in, offer, got, tt.want)
+		}
+	}
+	for _, in := range []string{"", ",", "a,", "a b", "a,*", "none,a", "chat;v=2"} {
+		if _, err := ParseSubprotocols(in); !errors.Is(err, ErrSubprotocolList) {
+			t.Errorf("ParseSubprotocols(%q) err = %v, want ErrSubprotocolList", in, err)
+		}
 	}
 }

@@ -6,6 +6,10 @@
 // message received on its own line as it arrives, and at end of input closes
 // with 1000 and waits for the close handshake. -frames prints every frame
 // sent and received with its header fields spelled out; -h lists the flags.
+// Messages of up to 100 MiB are received (-limit sets another bound in
+// bytes, -limit -1 none; a larger message closes with 1009, exit 3), and
+// permessage-deflate is offered (-deflate=false offers nothing), as Node's
+// wscat does.
 // The exit status is 0 after a normal closure, 1 if the connection or the
 // handshake failed, 2 for a bad command line and 3 for an abnormal closure.
 // The logic lives in internal/wscat.

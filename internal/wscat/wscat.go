@@ -5,6 +5,17 @@
 // and waits for the close handshake (RFC 6455, Section 7). With -frames it
 // prints every frame sent and received, header fields spelled out, to watch
 // the protocol work.
+//
+// Unlike a server, which bounds messages to protect itself from many
+// peers, a command-line client talks to one server the user chose, so its
+// read limit is large: DefaultReadLimit, 100 MiB, as Node's wscat accepts
+// (-limit changes it). It offers permessage-deflate (RFC 7692) by default,
+// as Node's wscat does (its ws client offers it unless told not to) and
+// browsers do: a client that offers it costs nothing when the server
+// declines, and receives large compressible messages in a fraction of the
+// bytes when it accepts. -deflate=false offers nothing, to see a server's
+// uncompressed frames with -frames (compressed ones show RSV=100 and their
+// bytes in hex).
 package wscat
 
 import (
@@ -36,6 +47,11 @@ const (
 	ExitAbnormal = 3 // the connection ended any other way: another close code, 1006, a close timeout
 )
 
+// DefaultReadLimit is the largest message wscat receives unless -limit
+// says otherwise: 100 MiB, the default maxPayload of Node's ws, which
+// Node's wscat keeps.
+const DefaultReadLimit = 100 << 20
+
 // Config is a parsed command line.
 type Config struct {
 	URL          string
@@ -45,6 +61,8 @@ type Config struct {
 	Frames       bool          // trace every frame
 	Insecure     bool          // skip TLS certificate verification
 	Timeout      time.Duration // opening handshake bound
+	ReadLimit    int64         // largest message received, in bytes; <0 means none (conn.Options.ReadLimit)
+	Deflate      bool          // offer permessage-deflate (RFC 7692)
 }
 
 type listFlag []string
@@ -65,6 +83,8 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&cfg.Frames, "frames", false, "print every frame sent (>) and received (<) with its header fields, on stderr")
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "do not verify the server's TLS certificate (wss:// to a test server)")
 	fs.DurationVar(&cfg.Timeout, "timeout", conn.DefaultHandshakeTimeout, "bound on connecting and the opening handshake")
+	fs.Int64Var(&cfg.ReadLimit, "limit", DefaultReadLimit, "largest message received, in bytes; a larger one closes with 1009 (<0: no limit)")
+	fs.BoolVar(&cfg.Deflate, "deflate", true, "offer permessage-deflate compression (RFC 7692); -deflate=false offers nothing")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: wscat [flags] ws://host[:port]/path\n\n"+
 			"Sends each line of standard input as a message and prints each message received.\n"+
@@ -74,6 +94,11 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if cfg.ReadLimit == 0 {
+		// conn.Options reads 0 as its own 64 KiB default.
+		fmt.Fprintln(stderr, "wscat: -limit 0 would accept only empty messages; use -limit -1 for no limit")
+		return nil, errors.New("wscat: -limit 0")
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -116,6 +141,10 @@ func Run(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.Wr
 	out := &lockedWriter{w: stdout}
 	diag := &lockedWriter{w: stderr}
 	opts := &conn.DialOptions{
+		Options: conn.Options{
+			ReadLimit:   cfg.ReadLimit,
+			Compression: conn.Compression{Enable: cfg.Deflate},
+		},
 		Subprotocols:     cfg.Subprotocols,
 		Header:           cfg.Header,
 		HandshakeTimeout: cfg.Timeout,
@@ -146,6 +175,9 @@ func Run(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.Wr
 	msg := "wscat: connected (" + resp.Status
 	if p := ep.Subprotocol(); p != "" {
 		msg += ", subprotocol " + p
+	}
+	if ep.Compressed() {
+		msg += ", permessage-deflate"
 	}
 	diag.line(msg + "); end input (Ctrl-D) to close")
 

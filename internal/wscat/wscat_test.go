@@ -68,12 +68,18 @@ func echo(ep *conn.Endpoint) {
 // run runs wscat with args and stdin, bounded in time.
 func run(t *testing.T, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runFor(t, 15*time.Second, stdin, args...)
+}
+
+// runFor runs wscat with args and stdin, interrupted after d.
+func runFor(t *testing.T, d time.Duration, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var errb syncBuffer
 	cfg, err := ParseArgs(args, &errb)
 	if err != nil {
 		t.Fatalf("ParseArgs(%q) = %v", args, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var outb syncBuffer
 	code = Run(ctx, cfg, stdin, &outb, &errb)
@@ -240,13 +246,18 @@ func TestInterrupt(t *testing.T) {
 func TestParseArgs(t *testing.T) {
 	t.Parallel()
 	var errb bytes.Buffer
-	cfg, err := ParseArgs([]string{"-s", "a", "-s", "b", "-H", "Origin: http://x", "-H", "Cookie:  k=v ", "-binary", "-frames", "-insecure", "-timeout", "3s", "wss://h/p"}, &errb)
+	cfg, err := ParseArgs([]string{"-s", "a", "-s", "b", "-H", "Origin: http://x", "-H", "Cookie:  k=v ", "-binary", "-frames", "-insecure", "-timeout", "3s",
+		"-limit", "-1", "-deflate=false", "wss://h/p"}, &errb)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.URL != "wss://h/p" || len(cfg.Subprotocols) != 2 || cfg.Header.Get("Origin") != "http://x" || cfg.Header.Get("Cookie") != "k=v" ||
-		!cfg.Binary || !cfg.Frames || !cfg.Insecure || cfg.Timeout != 3*time.Second {
+		!cfg.Binary || !cfg.Frames || !cfg.Insecure || cfg.Timeout != 3*time.Second || cfg.ReadLimit != -1 || cfg.Deflate {
 		t.Errorf("ParseArgs = %+v", cfg)
+	}
+	// The defaults: 100 MiB, as Node's wscat; permessage-deflate offered.
+	if cfg, err := ParseArgs([]string{"ws://h/"}, &errb); err != nil || cfg.ReadLimit != 100<<20 || !cfg.Deflate {
+		t.Errorf("ParseArgs(ws://h/) = %+v, %v; want ReadLimit 100 MiB, Deflate", cfg, err)
 	}
 	for _, args := range [][]string{
 		{},
@@ -255,6 +266,8 @@ func TestParseArgs(t *testing.T) {
 		{"-H", "NoColon", "ws://a"},
 		{"-H", "Bad Name: 1", "ws://a"},
 		{"-nosuchflag", "ws://a"},
+		{"-limit", "0", "ws://a"},
+		{"-limit", "1M", "ws://a"},
 	} {
 		errb.Reset()
 		if _, err := ParseArgs(args, &errb); err == nil || errb.Len() == 0 {
@@ -263,5 +276,82 @@ func TestParseArgs(t *testing.T) {
 	}
 	if _, err := ParseArgs([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("ParseArgs(-h) = %v, want flag.ErrHelp", err)
+	}
+}
+
+// TestReadLimit: messages up to 100 MiB are received by default (the
+// library's 64 KiB default once ended wscat with 1009 on a 1 MiB message);
+// -limit n refuses a larger one with 1009, exit 3; -limit -1 has no bound.
+func TestReadLimit(t *testing.T) {
+	t.Parallel()
+	msg := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	tests := []struct {
+		args     []string
+		wantCode int
+	}{
+		{nil, ExitOK},
+		{[]string{"-limit", "1048576"}, ExitOK},
+		{[]string{"-limit", "1048575"}, ExitAbnormal},
+		{[]string{"-limit", "-1"}, ExitOK},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"args"}, tt.args...), " "), func(t *testing.T) {
+			t.Parallel()
+			closed := make(chan frame.CloseCode, 1)
+			u := server(t, nil, func(ep *conn.Endpoint) {
+				ep.WriteMessage(frame.OpText, msg)
+				_, _, err := ep.ReadMessage(nil)
+				closed <- conn.CloseStatus(err)
+			})
+			code, out, errs := run(t, strings.NewReader(""), append(tt.args, u)...)
+			if code != tt.wantCode {
+				t.Fatalf("wscat %q receiving 1 MiB = %d, want %d\nstderr: %s", tt.args, code, tt.wantCode, errs)
+			}
+			if tt.wantCode != ExitOK {
+				// wscat sends 1009 and closes TCP with the rest of the
+				// message unread, so the server may see a reset (1006)
+				// before the Close frame: check wscat's side.
+				if !strings.Contains(errs, "closed: "+frame.CloseMessageTooBig.String()) {
+					t.Errorf("wscat %q stderr %q; want a close with 1009 (RFC 6455, Section 7.4.1)", tt.args, errs)
+				}
+				return
+			}
+			if got := <-closed; out != string(msg)+"\n" || got != frame.CloseNormal {
+				t.Errorf("wscat %q printed %d bytes, closed with %v; want the message and 1000", tt.args, len(out), got)
+			}
+		})
+	}
+}
+
+// TestDeflate: wscat offers permessage-deflate (RFC 7692) by default, says
+// when it is in effect, and receives a compressed message (RSV1 set,
+// Section 6); -deflate=false offers nothing.
+func TestDeflate(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat("compress me ", 1000)
+	for _, off := range []bool{false, true} {
+		compressed := make(chan bool, 1)
+		u := server(t, &conn.AcceptOptions{Options: conn.Options{Compression: conn.Compression{Enable: true}}}, func(ep *conn.Endpoint) {
+			compressed <- ep.Compressed()
+			ep.WriteMessage(frame.OpText, []byte(msg))
+			echo(ep)
+		})
+		args := []string{"-frames", u}
+		if off {
+			args = append([]string{"-deflate=false"}, args...)
+		}
+		code, out, errs := run(t, strings.NewReader(""), args...)
+		if code != ExitOK || out != msg+"\n" {
+			t.Fatalf("wscat %q = %d, stdout %.40q\nstderr: %.2000s", args, code, out, errs)
+		}
+		if got := <-compressed; got == off {
+			t.Errorf("wscat %q: server's Compressed() = %v", args, got)
+		}
+		if got := strings.Contains(errs, ", permessage-deflate)"); got == off {
+			t.Errorf("wscat %q reports permessage-deflate: %v\n%.300s", args, got, errs)
+		}
+		if got := strings.Contains(errs, "< FIN=1 RSV=100 opcode=0x1 (text)"); got == off {
+			t.Errorf("wscat %q: compressed text frame (RSV1) in the trace: %v\n%.2000s", args, got, errs)
+		}
 	}
 }

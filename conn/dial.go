@@ -22,8 +22,9 @@ import (
 // wss://, offering no subprotocol, bounded by DefaultHandshakeTimeout.
 type DialOptions struct {
 	// Options configures the Endpoint. Its Rand is also the source of the
-	// Sec-WebSocket-Key nonce. Its Subprotocol is ignored: Dial sets it to
-	// what the server chose.
+	// Sec-WebSocket-Key nonce. Leave its Subprotocol and
+	// Compression.Negotiated empty: Dial sets them from the handshake, and
+	// refuses options where they are set.
 	Options
 	// Subprotocols are offered to the server, in preference order
 	// (RFC 6455, Section 1.9); Endpoint.Subprotocol reports its choice.

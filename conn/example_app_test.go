@@ -165,7 +165,8 @@ func Example_proxy() {
 			return
 		}
 		brw.Flush() // the 200
-		go func() { io.Copy(target, brw); target.Close() }() // brw: bytes net/http already read
+		// brw holds any bytes net/http read past the CONNECT request.
+		go func() { io.Copy(target, brw); target.Close() }()
 		io.Copy(client, target)
 		client.Close()
 	}))

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/internal/demo"
 )
 
@@ -44,14 +46,24 @@ func main() {
 	url := demo.URL(*addr, l.Addr())
 	fmt.Printf("wsdemo: open %s in a browser (its WebSocket is ws://%s)\n", url, url[len("http://"):])
 	fmt.Printf("wsdemo: plain HTTP, as in the article: curl %sconnected\n", url)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 		<-stop
+		// Every WebSocket gets 1001 going away; each close handshake is
+		// bounded by conn.DefaultCloseTimeout, so this bound is a backstop.
 		log.Print("shutting down")
-		s.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), conn.DefaultCloseTimeout+time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			log.Printf("shutdown: %v; closing what is left", err)
+			s.Close()
+		}
 	}()
 	if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
+	<-done // Serve returns as soon as Shutdown begins
 }

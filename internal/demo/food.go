@@ -174,6 +174,8 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	untrack, ok := s.track(func() { close(closed) })
 	if ok {
 		defer untrack()
+	} else {
+		close(closed) // the server is closing: answer at once
 	}
 	answer := NotReady
 	select {

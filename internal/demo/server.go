@@ -15,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/frame"
 )
 
 // The article's messages.
@@ -71,11 +74,19 @@ type Server struct {
 	tabs    map[string]*tab
 	orders  map[OrderKey]*order
 	closing bool
-	closers map[int]func() // open WebSocket connections and held polls
+	closers map[int]func() // held long polls, answered on Shutdown or Close
 	nextID  int
 	connIDs atomic.Int64 // numbers the article's connections in the log
 	hsrv    *http.Server
+
+	// conns holds the open WebSocket connections: http.Server does not
+	// see them once hijacked, so Shutdown and Close close them with 1001
+	// through it.
+	conns conn.Group
 }
+
+// goingAway is the reason sent with 1001 when the server shuts down.
+const goingAway = "server shutting down"
 
 // New returns a Server with opts (nil means the defaults).
 func New(opts *Options) *Server {
@@ -173,9 +184,42 @@ func (lw logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close stops the server: the listener, idle HTTP connections, held long
-// polls and every WebSocket connection (which are sent 1001 going away).
+// Shutdown stops the server gracefully: it stops listening, answers held
+// long polls, refuses new upgrades (503), closes every WebSocket
+// connection with 1001 going away (RFC 6455, Section 7.4.1), and waits up
+// to ctx for those and for the HTTP requests in flight. If ctx ends first
+// it returns ctx.Err(), the WebSocket connections cut; Close then cuts
+// the HTTP ones left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	hsrv := s.stop()
+	if hsrv == nil { // used as an http.Handler only
+		return s.conns.Shutdown(ctx, frame.CloseGoingAway, goingAway)
+	}
+	return s.conns.ShutdownServer(ctx, hsrv, frame.CloseGoingAway, goingAway)
+}
+
+// Close stops the server at once: the listener and every HTTP connection
+// are closed, held long polls answered, and every WebSocket connection is
+// sent 1001 going away; Close returns once those are closed, within their
+// close timeout (conn.DefaultCloseTimeout).
 func (s *Server) Close() error {
+	hsrv := s.stop()
+	shut := make(chan struct{})
+	go func() {
+		defer close(shut)
+		s.conns.Shutdown(context.Background(), frame.CloseGoingAway, goingAway)
+	}()
+	var err error
+	if hsrv != nil {
+		err = hsrv.Close()
+	}
+	<-shut
+	return err
+}
+
+// stop marks the server as closing, answers the held long polls, and
+// returns the http.Server Serve runs, if any.
+func (s *Server) stop() *http.Server {
 	s.mu.Lock()
 	s.closing = true
 	hsrv := s.hsrv
@@ -184,21 +228,22 @@ func (s *Server) Close() error {
 		closers = append(closers, f)
 	}
 	s.mu.Unlock()
-	var err error
-	if hsrv != nil {
-		err = hsrv.Close()
-	}
-	var wg sync.WaitGroup
 	for _, f := range closers {
-		wg.Add(1)
-		go func() { defer wg.Done(); f() }()
+		f()
 	}
-	wg.Wait()
-	return err
+	return hsrv
 }
 
-// track registers f to run on Close, and returns a function that unregisters
-// it. It reports false if the server is already closing.
+// isClosing reports whether Shutdown or Close has been called.
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// track registers f to run on Shutdown or Close (a held long poll's
+// release), and returns a function that unregisters it. It reports false
+// if the server is already closing. WebSocket connections are in s.conns.
 func (s *Server) track(f func()) (untrack func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

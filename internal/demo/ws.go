@@ -52,17 +52,11 @@ func (s *Server) serveArticleWS(w http.ResponseWriter, r *http.Request) {
 		defer wc.setTap(nil)
 	}
 
-	ep, err := conn.Accept(w, r, opts)
+	ep, err := s.conns.Accept(w, r, opts) // Shutdown and Close send it 1001
 	if err != nil {
 		s.tabLogf(tabID, "conn %d: upgrade refused: %v", id, err)
 		return
 	}
-	untrack, ok := s.track(func() { ep.Close(frame.CloseGoingAway, "server shutting down") })
-	if !ok {
-		ep.Close(frame.CloseGoingAway, "server shutting down")
-		return
-	}
-	defer untrack()
 
 	// The article's `connection` event.
 	s.tabLogf(tabID, "conn %d: connection event: handshake complete, sending the greeting", id)
@@ -136,17 +130,12 @@ func (s *Server) serveFoodWS(w http.ResponseWriter, r *http.Request) {
 		in0, out0 = in1, out1
 		return up, down
 	}
-	ep, err := conn.Accept(w, r, nil)
+	ep, err := s.conns.Accept(w, r, nil) // Shutdown and Close send it 1001
 	up, down := since()
 	s.count(k, 1, 0, reqFrom(r).n+up, down, false)
 	if err != nil {
 		s.tabLogf(k.Tab, "food (ws): upgrade refused: %v", err)
 		return
-	}
-	closed := make(chan struct{})
-	untrack, ok := s.track(func() { close(closed) })
-	if ok {
-		defer untrack()
 	}
 	gone := make(chan error, 1)
 	go func() { // the client sends nothing; a read ends when it goes away
@@ -160,11 +149,12 @@ func (s *Server) serveFoodWS(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-ready:
 	case err := <-gone:
-		s.tabLogf(k.Tab, "food (ws): the client left before the food: %v", err)
+		if s.isClosing() {
+			s.tabLogf(k.Tab, "food (ws): closed before the food, the server shutting down: %v", err)
+		} else {
+			s.tabLogf(k.Tab, "food (ws): the client left before the food: %v", err)
+		}
 		ep.Close(frame.CloseGoingAway, "")
-		return
-	case <-closed:
-		ep.Close(frame.CloseGoingAway, "server shutting down")
 		return
 	}
 	err = ep.WriteMessage(frame.OpText, []byte(Ready))
@@ -177,18 +167,13 @@ func (s *Server) serveFoodWS(w http.ResponseWriter, r *http.Request) {
 // server saw of the tab's connections.
 func (s *Server) serveLive(w http.ResponseWriter, r *http.Request) {
 	tabID := r.URL.Query().Get("tab")
-	ep, err := conn.Accept(w, r, nil)
+	ep, err := s.conns.Accept(w, r, nil) // Shutdown and Close send it 1001
 	if err != nil {
 		s.logf("live: upgrade refused: %v", err)
 		return
 	}
 	past, next, cancel := s.subscribe(tabID)
 	defer cancel()
-	closed := make(chan struct{})
-	untrack, ok := s.track(func() { close(closed) })
-	if ok {
-		defer untrack()
-	}
 	gone := make(chan struct{})
 	go func() {
 		defer close(gone)
@@ -209,11 +194,8 @@ func (s *Server) serveLive(w http.ResponseWriter, r *http.Request) {
 			if err := ep.WriteMessage(frame.OpText, b); err != nil {
 				return
 			}
-		case <-gone:
+		case <-gone: // the page left, or Shutdown closed the connection
 			ep.Close(frame.CloseNormal, "")
-			return
-		case <-closed:
-			ep.Close(frame.CloseGoingAway, "server shutting down")
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -196,6 +197,87 @@ func TestCloseGoingAway(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not return")
+	}
+}
+
+// TestShutdownGoingAway: Shutdown answers a held long poll and sends 1001
+// with its reason to every WebSocket (the article's, the food's and the
+// live channel), waits for them, and returns nil well before its bound.
+func TestShutdownGoingAway(t *testing.T) {
+	t.Parallel()
+	var k kitchen
+	s, addr, lr := startServer(t, &Options{Cook: k.cook})
+	article := dial(t, addr, "/?tab=t1")
+	readText(t, article)
+	food := dial(t, addr, "/food/ws?tab=t1&n=1")
+	live := dial(t, addr, "/live?tab=t1")
+	rc := dialRaw(t, addr)
+	poll := make(chan string, 1)
+	fmt.Fprintf(rc.cc, "GET /food/longpoll?tab=t1&n=2 HTTP/1.1\r\nHost: demo.test\r\n\r\n")
+	go func() {
+		resp, err := http.ReadResponse(rc.br, nil)
+		if err != nil {
+			poll <- err.Error()
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		poll <- string(body)
+	}()
+	pollUntil(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.conns.Len() == 3 && len(s.closers) == 1 // the long poll is held
+	})
+
+	// The clients read, as a page does, so they answer the Close frames.
+	ends := make(chan error, 3)
+	for _, ep := range []*conn.Endpoint{article, food, live} {
+		go func() {
+			for {
+				if _, _, err := ep.ReadMessage(nil); err != nil {
+					ends <- err
+					return
+				}
+			}
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown = %v, want nil", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Shutdown took %v, want much less than the close timeout", d)
+	}
+	for range 3 {
+		err := <-ends
+		var ce conn.CloseError
+		if !errors.As(err, &ce) || ce.Code != frame.CloseGoingAway || ce.Reason != "server shutting down" {
+			t.Errorf("ReadMessage error %v, want 1001 \"server shutting down\"", err)
+		}
+	}
+	select {
+	case got := <-poll:
+		if got != NotReady {
+			t.Errorf("held long poll answered %q, want %q", got, NotReady)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("held long poll not answered")
+	}
+	lr.waitFor(t, "food (ws): closed before the food, the server shutting down")
+	if n := s.conns.Len(); n != 0 {
+		t.Errorf("%d WebSocket connections open after Shutdown, want 0", n)
+	}
+}
+
+// pollUntil waits up to 10 s for cond.
+func pollUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
 	}
 }
 

@@ -76,11 +76,11 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 	if quiet {
 		logf = func(string, ...any) {}
 	}
-	// Canceling base closes every connection with 1001 (echo.Options.Context).
-	base, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var wg sync.WaitGroup // hijacked connections are invisible to Shutdown
-	opts := &echo.Options{Streaming: stream, Log: logf, Context: base, Conns: &wg, Subprotocol: choose}
+	// conns closes every connection with 1001 on shutdown; wg waits for
+	// their handlers to log how each ended.
+	var conns conn.Group
+	var wg sync.WaitGroup
+	opts := &echo.Options{Streaming: stream, Log: logf, Group: &conns, Conns: &wg, Subprotocol: choose}
 	opts.ReadLimit = limit
 	opts.Compression.Enable = deflate
 	opts.CloseTimeout = closeTimeout
@@ -98,29 +98,25 @@ func run(ctx context.Context, ln net.Listener, stream bool, limit int64, quiet b
 	case <-ctx.Done():
 	}
 	// Every connection's Close starts at once and returns within
-	// closeTimeout, whatever the peer does (conn.Endpoint.Close); the
-	// server stops accepting meanwhile. Connections net/http still holds
-	// (a client that never sent its request) are cut at the bound.
+	// closeTimeout, whatever the peer does (conn.Endpoint.Close); new
+	// upgrades are refused meanwhile (503). Connections net/http still
+	// holds (a client that never sent its request) are cut at the bound.
 	log.Printf("wsecho: shutting down: closing connections with 1001 (within %v)", closeTimeout)
-	cancel()
 	sctx, scancel := context.WithTimeout(context.Background(), closeTimeout+time.Second)
 	defer scancel()
-	shut := make(chan error, 1)
-	go func() { shut <- srv.Shutdown(sctx) }() // handshakes in flight may finish
+	err = conns.ShutdownServer(sctx, srv, conn.CloseGoingAway, "server shutting down")
+	if err != nil {
+		srv.Close()
+	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-sctx.Done():
-		err = fmt.Errorf("connections still open after %v", closeTimeout+time.Second)
+		err = errors.Join(err, fmt.Errorf("connections still open after %v", closeTimeout+time.Second))
 	}
-	select {
-	case e := <-shut:
-		err = errors.Join(err, e)
-	case <-sctx.Done():
-		// Connections net/http still holds (a client that never sent its
-		// request) are cut at the bound.
-		srv.Close()
+	if errors.Is(err, context.DeadlineExceeded) && conns.Len() == 0 {
+		err = nil // only net/http's idle connections were left, and srv.Close cut them
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -36,6 +36,10 @@ type Options struct {
 	// Context, if set, ends the service: when it is done, every
 	// connection is closed with 1001, going away (RFC 6455, Section 7.4.1).
 	Context context.Context
+	// Group, if set, tracks every accepted connection, so that
+	// Group.Shutdown (or ShutdownServer) closes them all with 1001 and
+	// waits, bounded; a server shutting down refuses new upgrades with 503.
+	Group *conn.Group
 	// Conns, if set, counts open connections: Add(1) in the HTTP handler
 	// once one is accepted, Done when it has closed. Hijacked connections
 	// are invisible to http.Server.Shutdown; wait on Conns after it.
@@ -85,7 +89,11 @@ func Handler(opts *Options) http.Handler {
 			}
 			accept = &a
 		}
-		ep, err := conn.Accept(w, r, accept)
+		accept1 := conn.Accept
+		if o.Group != nil {
+			accept1 = o.Group.Accept
+		}
+		ep, err := accept1(w, r, accept)
 		if err != nil {
 			logf("echo: %s: handshake: %v", r.RemoteAddr, err)
 			return

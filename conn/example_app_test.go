@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/rfc6455/ws/conn"
-	"github.com/rfc6455/ws/frame"
 )
 
 // echoServer is the server of these examples: it echoes every message.
@@ -27,7 +26,7 @@ func echoServer(newServer func(http.Handler) *httptest.Server) *httptest.Server 
 			return
 		}
 		go func() {
-			defer ep.Close(frame.CloseNormal, "")
+			defer ep.Close(conn.CloseNormal, "")
 			var buf []byte
 			for {
 				op, p, err := ep.ReadMessage(buf)
@@ -57,11 +56,11 @@ func Example_errorHandling() {
 			return "not closed: " + err.Error() // a timeout, a context: retry or give up
 		}
 		switch {
-		case ce.Err == nil && (ce.Code == frame.CloseNormal || ce.Code == frame.CloseGoingAway):
+		case ce.Err == nil && (ce.Code == conn.CloseNormal || ce.Code == conn.CloseGoingAway):
 			return fmt.Sprintf("%d: the peer closed cleanly (%q)", ce.Code, ce.Reason)
 		case ce.Err == nil:
 			return fmt.Sprintf("%d: the peer closed with an error code (%q)", ce.Code, ce.Reason)
-		case ce.Code == frame.CloseAbnormal:
+		case ce.Code == conn.CloseAbnormal:
 			return "1006: the connection dropped without a close handshake"
 		default:
 			return fmt.Sprintf("%d: the peer broke a rule, we closed (%s)", ce.Code, ce.Reason)
@@ -130,9 +129,9 @@ func Example_tls() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ep.Close(frame.CloseNormal, "")
+	defer ep.Close(conn.CloseNormal, "")
 	fmt.Println(strings.HasPrefix(exampleURL(srv), "wss://"), resp.TLS.HandshakeComplete)
-	ep.WriteMessage(frame.OpText, []byte("over TLS"))
+	ep.WriteMessage(conn.OpText, []byte("over TLS"))
 	_, p, _ := ep.ReadMessage(nil)
 	fmt.Println(string(p))
 	// Output:
@@ -177,10 +176,10 @@ func Example_proxy() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ep.WriteMessage(frame.OpText, []byte("through the tunnel"))
+	ep.WriteMessage(conn.OpText, []byte("through the tunnel"))
 	_, p, _ := ep.ReadMessage(nil)
 	fmt.Println(string(p))
-	ep.Close(frame.CloseNormal, "")
+	ep.Close(conn.CloseNormal, "")
 	// Output:
 	// proxy: CONNECT to the echo server: true
 	// through the tunnel
@@ -206,7 +205,7 @@ func Example_netConn() {
 		if err != nil {
 			return
 		}
-		go server.ServeConn(ep.NetConn(frame.OpBinary))
+		go server.ServeConn(ep.NetConn(conn.OpBinary))
 	}))
 	defer srv.Close()
 
@@ -214,7 +213,7 @@ func Example_netConn() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	client := rpc.NewClient(ep.NetConn(frame.OpBinary))
+	client := rpc.NewClient(ep.NetConn(conn.OpBinary))
 	defer client.Close()
 	var product int
 	if err := client.Call("Arith.Multiply", [2]int{6, 7}, &product); err != nil {
@@ -235,17 +234,74 @@ func ExampleEndpoint_ReadMessageContext() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ep.Close(frame.CloseNormal, "")
+	defer ep.Close(conn.CloseNormal, "")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, _, err = ep.ReadMessageContext(ctx, nil) // nothing was sent: it times out
 	fmt.Println(errors.Is(err, context.DeadlineExceeded))
 
-	ep.WriteMessageContext(context.Background(), frame.OpText, []byte("still open"))
+	ep.WriteMessageContext(context.Background(), conn.OpText, []byte("still open"))
 	_, p, err := ep.ReadMessageContext(context.Background(), nil)
 	fmt.Println(string(p), err)
 	// Output:
 	// true
 	// still open <nil>
+}
+
+// Graceful shutdown: a Group tracks the connections its Accept upgrades;
+// ShutdownServer stops the http.Server and closes every connection with
+// 1001 at once, waiting at most until the context's deadline (and each
+// close at most its CloseTimeout). Upgrades that come after get 503.
+func ExampleGroup_ShutdownServer() {
+	var conns conn.Group
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ep, err := conns.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		go func() {
+			for { // read until the end; Shutdown closes it
+				if _, _, err := ep.ReadMessage(nil); err != nil {
+					return
+				}
+			}
+		}()
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go srv.Serve(ln)
+
+	url := "ws://" + ln.Addr().String() + "/"
+	var clients []*conn.Endpoint
+	for range 3 {
+		ep, _, err := conn.Dial(context.Background(), url, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		clients = append(clients, ep)
+	}
+	fmt.Println("open:", conns.Len())
+
+	done := make(chan error)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- conns.ShutdownServer(ctx, srv, conn.CloseGoingAway, "server shutting down")
+	}()
+	for _, ep := range clients {
+		_, _, err := ep.ReadMessage(nil) // each client reads the server's Close
+		var ce conn.CloseError
+		errors.As(err, &ce)
+		fmt.Println(ce.Code, ce.Reason)
+	}
+	fmt.Println("shutdown:", <-done, "open:", conns.Len())
+	// Output:
+	// open: 3
+	// 1001 (going away) server shutting down
+	// 1001 (going away) server shutting down
+	// 1001 (going away) server shutting down
+	// shutdown: <nil> open: 0
 }

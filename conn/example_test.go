@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/rfc6455/ws/conn"
-	"github.com/rfc6455/ws/frame"
 )
 
 // An echo server: Accept in a net/http handler, then read and write
@@ -22,7 +21,7 @@ func ExampleAccept() {
 		if err != nil {
 			return // Accept has already written the HTTP error
 		}
-		defer ep.Close(frame.CloseNormal, "")
+		defer ep.Close(conn.CloseNormal, "")
 		var buf []byte
 		for {
 			op, p, err := ep.ReadMessage(buf)
@@ -43,10 +42,10 @@ func ExampleAccept() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ep.WriteMessage(frame.OpText, []byte("hello"))
+	ep.WriteMessage(conn.OpText, []byte("hello"))
 	op, p, _ := ep.ReadMessage(nil)
-	fmt.Println(op == frame.OpText, string(p))
-	fmt.Println(ep.Close(frame.CloseNormal, "bye"))
+	fmt.Println(op == conn.OpText, string(p))
+	fmt.Println(ep.Close(conn.CloseNormal, "bye"))
 	// Output:
 	// true hello
 	// <nil>
@@ -62,7 +61,7 @@ func ExampleDial() {
 		}
 		_, p, err := ep.ReadMessage(nil)
 		if err == nil {
-			ep.WriteMessage(frame.OpText, []byte(strings.ToUpper(string(p))))
+			ep.WriteMessage(conn.OpText, []byte(strings.ToUpper(string(p))))
 		}
 		ep.ReadMessage(nil) // until the client's Close
 	}))
@@ -72,10 +71,10 @@ func ExampleDial() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ep.WriteMessage(frame.OpText, []byte("shout"))
+	ep.WriteMessage(conn.OpText, []byte("shout"))
 	_, p, _ := ep.ReadMessage(nil)
 	fmt.Println(string(p))
-	ep.Close(frame.CloseNormal, "done")
+	ep.Close(conn.CloseNormal, "done")
 	_, _, err = ep.ReadMessage(nil)
 	fmt.Println(conn.CloseStatus(err))
 	// Output:
@@ -89,7 +88,7 @@ func ExampleEndpoint_ReadMessage() {
 	a, b := net.Pipe()
 	server := conn.NewEndpoint(a, nil, conn.Server, nil)
 	client := conn.NewEndpoint(b, nil, conn.Client, nil)
-	go client.WriteMessage(frame.OpBinary, []byte{1, 2, 3})
+	go client.WriteMessage(conn.OpBinary, []byte{1, 2, 3})
 	op, p, err := server.ReadMessage(nil)
 	fmt.Println(op, p, err)
 	// Output:
@@ -103,7 +102,7 @@ func ExampleEndpoint_NextReader() {
 	server := conn.NewEndpoint(a, nil, conn.Server, nil)
 	client := conn.NewEndpoint(b, nil, conn.Client, nil)
 	go func() {
-		w, _ := client.NextWriter(frame.OpText)
+		w, _ := client.NextWriter(conn.OpText)
 		fmt.Fprint(w, "streamed ")
 		fmt.Fprint(w, "in pieces")
 		w.Close()

@@ -101,7 +101,7 @@ func (h *hub) join() *client {
 
 // broadcast sends text to every client without waiting for any.
 func (h *hub) broadcast(text string) {
-	pm, _ := conn.NewPreparedMessage(frame.OpText, []byte(text))
+	pm, _ := conn.NewPreparedMessage(conn.OpText, []byte(text))
 	for c := range h.clients {
 		select {
 		case c.queue <- pm:
@@ -112,7 +112,7 @@ func (h *hub) broadcast(text string) {
 			}
 			delete(h.clients, c)
 			close(c.queue)
-			go c.ep.Close(frame.ClosePolicyViolation, "too slow") // waits for the peer's answer
+			go c.ep.Close(conn.ClosePolicyViolation, "too slow") // waits for the peer's answer
 		}
 	}
 }
@@ -265,14 +265,14 @@ func TestPreparedMessageRoundTrip(t *testing.T) {
 					sender, peer, rec := pair(t, role, dc.params)
 					msg, other := text(1, n), text(2, 300)
 					p := bytes.Clone(msg)
-					pm, err := conn.NewPreparedMessage(frame.OpText, p)
+					pm, err := conn.NewPreparedMessage(conn.OpText, p)
 					if err != nil {
 						t.Fatal(err)
 					}
 					clear(p) // NewPreparedMessage copied it
 					go func() {
 						sender.WritePreparedMessage(pm)
-						sender.WriteMessage(frame.OpBinary, other)
+						sender.WriteMessage(conn.OpBinary, other)
 						sender.WritePreparedMessage(pm)
 					}()
 					for i, want := range [][]byte{msg, other, msg} {
@@ -280,7 +280,7 @@ func TestPreparedMessageRoundTrip(t *testing.T) {
 						if err != nil {
 							t.Fatalf("message %d: %v", i, err)
 						}
-						if wantOp := []frame.Opcode{frame.OpText, frame.OpBinary, frame.OpText}[i]; op != wantOp || !bytes.Equal(got, want) {
+						if wantOp := []frame.Opcode{conn.OpText, conn.OpBinary, conn.OpText}[i]; op != wantOp || !bytes.Equal(got, want) {
 							t.Fatalf("message %d = %v %d bytes, want %v %d bytes", i, op, len(got), wantOp, len(want))
 						}
 					}
@@ -314,9 +314,9 @@ func TestPreparedMessageRoundTrip(t *testing.T) {
 						}
 						twin := conn.NewEndpoint(s, nil, conn.Server, opts)
 						defer s.Close() // the twin's reader then ends
-						twin.WriteMessage(frame.OpText, msg)
-						twin.WriteMessage(frame.OpBinary, other)
-						twin.WriteMessage(frame.OpText, msg)
+						twin.WriteMessage(conn.OpText, msg)
+						twin.WriteMessage(conn.OpBinary, other)
+						twin.WriteMessage(conn.OpText, msg)
 						if got, want := rec.bytes(), s.bytes(); !bytes.Equal(got, want) {
 							t.Errorf("prepared frames (%d bytes) differ from WriteMessage's (%d bytes)", len(got), len(want))
 						}
@@ -342,7 +342,7 @@ func TestPreparedMessageConcurrent(t *testing.T) {
 		}
 	}
 	msg := text(3, 2000)
-	pm, _ := conn.NewPreparedMessage(frame.OpBinary, msg)
+	pm, _ := conn.NewPreparedMessage(conn.OpBinary, msg)
 	var readers sync.WaitGroup
 	for _, e := range ends {
 		readers.Add(1)
@@ -405,7 +405,7 @@ func TestPreparedMessageTryWrite(t *testing.T) {
 	a, b := net.Pipe()
 	defer b.Close()
 	ep := conn.NewEndpoint(a, nil, conn.Server, nil)
-	pm, _ := conn.NewPreparedMessage(frame.OpBinary, text(4, 1000))
+	pm, _ := conn.NewPreparedMessage(conn.OpBinary, text(4, 1000))
 	stuck := make(chan error, 1)
 	go func() { stuck <- ep.WritePreparedMessage(pm) }()
 	// One byte read: that write is now blocked inside the connection.
@@ -445,12 +445,12 @@ func TestPreparedMessageTryWrite(t *testing.T) {
 
 	// Busy and closed: ErrClosed, so a hub stops trying.
 	sender, peer, _ := pair(t, conn.Server, nil)
-	w, err := sender.NextWriter(frame.OpBinary) // holds the message lock
+	w, err := sender.NextWriter(conn.OpBinary) // holds the message lock
 	if err != nil {
 		t.Fatal(err)
 	}
-	go peer.Close(frame.CloseGoingAway, "")
-	if _, _, err := sender.ReadMessage(nil); conn.CloseStatus(err) != frame.CloseGoingAway {
+	go peer.Close(conn.CloseGoingAway, "")
+	if _, _, err := sender.ReadMessage(nil); conn.CloseStatus(err) != conn.CloseGoingAway {
 		t.Fatalf("ReadMessage = %v, want the peer's 1001", err)
 	}
 	if sent, err := sender.TryWritePreparedMessage(pm); sent || err != conn.ErrClosed {
@@ -464,8 +464,8 @@ func TestPreparedMessageTryWrite(t *testing.T) {
 func TestPreparedMessageWaitClosed(t *testing.T) {
 	t.Parallel()
 	sender, peer, _ := pair(t, conn.Server, nil)
-	pm, _ := conn.NewPreparedMessage(frame.OpText, []byte("waiting"))
-	w, err := sender.NextWriter(frame.OpBinary) // holds the message lock
+	pm, _ := conn.NewPreparedMessage(conn.OpText, []byte("waiting"))
+	w, err := sender.NextWriter(conn.OpBinary) // holds the message lock
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +473,7 @@ func TestPreparedMessageWaitClosed(t *testing.T) {
 	waiting := make(chan error, 1)
 	go func() { waiting <- sender.WritePreparedMessage(pm) }()
 	time.Sleep(20 * time.Millisecond) // let it wait
-	go peer.Close(frame.CloseGoingAway, "")
+	go peer.Close(conn.CloseGoingAway, "")
 	sender.ReadMessage(nil) // the peer's Close: the connection closes
 	select {
 	case err := <-waiting:
@@ -489,7 +489,7 @@ func TestPreparedMessageWaitClosed(t *testing.T) {
 // the Close frame, or after the connection closed, returns ErrClosed.
 func TestPreparedMessageDeadlineAndClose(t *testing.T) {
 	t.Parallel()
-	pm, _ := conn.NewPreparedMessage(frame.OpText, text(5, 500))
+	pm, _ := conn.NewPreparedMessage(conn.OpText, text(5, 500))
 	// A peer that never reads.
 	a, b := net.Pipe()
 	defer b.Close()
@@ -510,7 +510,7 @@ func TestPreparedMessageDeadlineAndClose(t *testing.T) {
 		t.Fatalf("peer read %d bytes, %v", len(p), err)
 	}
 	sender.SetWriteDeadline(time.Time{})
-	if err := sender.CloseWrite(frame.CloseNormal, ""); err != nil {
+	if err := sender.CloseWrite(conn.CloseNormal, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := sender.WritePreparedMessage(pm); err != conn.ErrClosed {
@@ -524,8 +524,8 @@ func TestPreparedMessageContext(t *testing.T) {
 	t.Parallel()
 	sender, peer, _ := pair(t, conn.Client, nil)
 	msg := text(6, 100)
-	pm, _ := conn.NewPreparedMessage(frame.OpText, msg)
-	w, err := sender.NextWriter(frame.OpText) // holds the message lock
+	pm, _ := conn.NewPreparedMessage(conn.OpText, msg)
+	w, err := sender.NextWriter(conn.OpText) // holds the message lock
 	if err != nil {
 		t.Fatal(err)
 	}

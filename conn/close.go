@@ -40,6 +40,21 @@ func (e CloseError) Error() string {
 // Unwrap returns e.Err.
 func (e CloseError) Unwrap() error { return e.Err }
 
+// As lets errors.As find a CloseError with a pointer target too, the
+// shape handshake.Error and most error types use: with
+// var ce *conn.CloseError, errors.As(err, &ce) sets ce to a copy. The
+// value form, var ce conn.CloseError, works as for any value type.
+// CloseError is a value (comparable, like frame.ProtocolError) because a
+// connection's end is a fact to compare, not a state to share.
+func (e CloseError) As(target any) bool {
+	if p, ok := target.(**CloseError); ok {
+		c := e
+		*p = &c
+		return true
+	}
+	return false
+}
+
 var (
 	// ErrCloseTimeout is the CloseError.Err when the peer did not complete
 	// the close handshake within Options.CloseTimeout.

@@ -2,6 +2,8 @@ package conn
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -52,5 +54,19 @@ func TestCloseErrorReasonLocal(t *testing.T) {
 	_, _, err = ep2.ReadMessage(nil)
 	if ce, ok := err.(CloseError); !ok || ce.Err != nil || ce.Reason != "bye" || ce.Code != frame.CloseGoingAway {
 		t.Fatalf("peer's close: %#v", err)
+	}
+}
+
+// TestCloseErrorAsPointer: errors.As finds a CloseError with a value
+// target and with a pointer target.
+func TestCloseErrorAsPointer(t *testing.T) {
+	err := fmt.Errorf("read: %w", CloseError{Code: frame.CloseGoingAway, Reason: "bye"})
+	var v CloseError
+	var p *CloseError
+	if !errors.As(err, &v) || v.Code != frame.CloseGoingAway {
+		t.Fatalf("value target: %v", v)
+	}
+	if !errors.As(err, &p) || p == nil || p.Reason != "bye" {
+		t.Fatalf("pointer target: %v", p)
 	}
 }

@@ -301,7 +301,7 @@ func TestShutdownMemory(t *testing.T) {
 	kept := float64(cap(g.eps)) * 8 / n
 	t.Logf("NewEndpoint on net.Pipe: %.0f B allocated each; Track: %.1f B allocated, %.1f B kept per endpoint, %d goroutines",
 		float64(m1.TotalAlloc-m0.TotalAlloc)/n, alloc, kept, goroutines)
-	if alloc > 64 {
+	if alloc > 64 && !deflateRace { // under -race, TotalAlloc counts the detector's own allocations
 		t.Errorf("Track allocates %.1f B per endpoint, want at most 64 (a pointer, and the slice's growth)", alloc)
 	}
 	if goroutines > 0 {

@@ -92,19 +92,11 @@ func (ep *Endpoint) NextWriterContext(ctx context.Context, op frame.Opcode) (io.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if op != frame.OpText && op != frame.OpBinary {
-		return nil, ErrBadOpcode
-	}
-	if !ep.wmsg.lockOr(ep.done, ctx.Done()) {
-		if ep.closeErr.Load() != nil {
-			return nil, ErrClosed
-		}
+	w, err := ep.nextWriter(ctx.Done(), op)
+	if err == errAborted {
 		return nil, ctx.Err()
 	}
-	ep.wmsg.unlock()
-	// The lock was free a moment ago: NextWriter waits only if another
-	// writer took it since, which ends within that writer's message.
-	return ep.NextWriter(op)
+	return w, err
 }
 
 // CloseContext is Close with ctx as a further bound: it returns within

@@ -283,13 +283,22 @@ func (ep *Endpoint) writeMessage(abort <-chan struct{}, op frame.Opcode, p []byt
 // being written by then (a deferred Close cannot end someone else's
 // message).
 func (ep *Endpoint) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
+	return ep.nextWriter(nil, op)
+}
+
+// nextWriter is NextWriter, giving up on the locks when abort (a
+// context's Done channel, or nil) is closed, with errAborted.
+func (ep *Endpoint) nextWriter(abort <-chan struct{}, op frame.Opcode) (io.WriteCloser, error) {
 	if op != frame.OpText && op != frame.OpBinary {
 		return nil, ErrBadOpcode
 	}
-	if !ep.wmsg.lock(ep.done) {
-		return nil, ErrClosed
+	if !ep.wmsg.lockOr(ep.done, abort) {
+		if ep.closeErr.Load() != nil {
+			return nil, ErrClosed
+		}
+		return nil, errAborted
 	}
-	if err := ep.lockWrite(); err != nil {
+	if err := ep.lockWriteOr(abort); err != nil {
 		ep.wmsg.unlock()
 		return nil, err
 	}

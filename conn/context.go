@@ -28,7 +28,8 @@ import (
 //   - Close: the context shortens Close's bound (Options.CloseTimeout);
 //     if it ends first, TCP is closed at once.
 //
-// No call starts a goroutine. A context that can never end
+// No call starts a goroutine to wait for its context: context.AfterFunc
+// runs the cancellation only if the context ends. A context that can never end
 // (context.Background) costs nothing: the plain method runs. Otherwise
 // context.AfterFunc registers the cancellation, which allocates; the
 // steady-state paths without a context stay at 0 allocs/op. The plain

@@ -212,3 +212,30 @@ func TestSetReadLimit(t *testing.T) {
 		t.Fatalf("after lowering the limit: %v, want 1009", err)
 	}
 }
+
+// TestSetWriteDeadlineUnblocks: SetWriteDeadline called while a write is
+// blocked on a peer that does not read applies to that write at once, as
+// net.Conn's does (it does not wait for the write lock).
+func TestSetWriteDeadlineUnblocks(t *testing.T) {
+	a, _ := tcpPair(t)
+	ep := NewEndpoint(a, nil, Server, &Options{WriteTimeout: -1})
+	errc := make(chan error, 1)
+	go func() { errc <- ep.WriteMessage(frame.OpBinary, make([]byte, 32<<20)) }()
+	time.Sleep(100 * time.Millisecond) // stuck by now
+	done := make(chan struct{})
+	go func() { ep.SetWriteDeadline(time.Now().Add(50 * time.Millisecond)); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("SetWriteDeadline waited for the blocked write")
+	}
+	select {
+	case err := <-errc:
+		var te interface{ Timeout() bool }
+		if !errors.As(err, &te) || !te.Timeout() {
+			t.Fatalf("blocked write: %v, want a timeout", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the blocked write ignored the new deadline")
+	}
+}

@@ -215,18 +215,8 @@ func (ep *Endpoint) writePrepared(abort <-chan struct{}, pm *PreparedMessage) er
 // coalesced like any small frame, or sent with one write, without a copy.
 // enc is not modified. wmu held.
 func (ep *Endpoint) writeEncodedLocked(h frame.Header, enc []byte, hdr int) error {
-	p := enc[hdr:]
-	h, err := ep.prepare(h, len(p))
-	if err != nil {
-		return err
-	}
-	if ep.coalesce(h, p) {
-		if ep.ahead.Load() {
-			return nil // leaves with the pending frames (coalesce.go)
-		}
-		return ep.flushLocked()
-	}
-	if err := ep.flushLocked(); err != nil {
+	h, sent, err := ep.beginFrame(h, enc[hdr:])
+	if sent || err != nil {
 		return err
 	}
 	if _, err := ep.c.Write(enc); err != nil {

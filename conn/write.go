@@ -134,17 +134,8 @@ func (ep *Endpoint) writeFailed(err error) error {
 // writeFrameLocked sends one frame with payload p, which it does not
 // modify. wmu held.
 func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
-	h, err := ep.prepare(h, len(p))
-	if err != nil {
-		return err
-	}
-	if ep.coalesce(h, p) {
-		if ep.ahead.Load() {
-			return nil // leaves with the pending frames (coalesce.go)
-		}
-		return ep.flushLocked()
-	}
-	if err := ep.flushLocked(); err != nil {
+	h, sent, err := ep.beginFrame(h, p)
+	if sent || err != nil {
 		return err
 	}
 	if len(p) > copyMax && !h.Masked {
@@ -187,6 +178,24 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 		start = headroom
 	}
 	return nil
+}
+
+// beginFrame prepares h for a frame with payload p and either coalesces
+// it with pending small frames (sent reports true: it leaves with them,
+// coalesce.go) or sends the pending frames first, so the caller writes
+// this one now. wmu held.
+func (ep *Endpoint) beginFrame(h frame.Header, p []byte) (_ frame.Header, sent bool, err error) {
+	h, err = ep.prepare(h, len(p))
+	if err != nil {
+		return h, true, err
+	}
+	if ep.coalesce(h, p) {
+		if ep.ahead.Load() {
+			return h, true, nil
+		}
+		return h, true, ep.flushLocked()
+	}
+	return h, false, ep.flushLocked()
 }
 
 // writeOwnedLocked sends one frame whose payload is buf[headroom:headroom+n]

@@ -68,16 +68,7 @@ func buildFixedTables() {
 	}
 	var lens [288]uint8
 	for i := range lens {
-		switch {
-		case i < 144:
-			lens[i] = 8
-		case i < 256:
-			lens[i] = 9
-		case i < 280:
-			lens[i] = 7
-		default:
-			lens[i] = 8
-		}
+		lens[i] = fixedLit[i].len // RFC 1951, Section 3.2.6, as huffman.go's init set them
 	}
 	if buildTable(fixedLitTable[:], fixedLitRoot, lens[:], alphaLit) != nil {
 		panic("deflate: fixed literal/length code")

@@ -283,6 +283,11 @@ func ExampleGroup_ShutdownServer() {
 		}
 		clients = append(clients, ep)
 	}
+	// Dial returns once the 101 has arrived; the server's Accept tracks
+	// the connection just after writing it.
+	for conns.Len() < 3 {
+		time.Sleep(time.Millisecond)
+	}
 	fmt.Println("open:", conns.Len())
 
 	done := make(chan error)

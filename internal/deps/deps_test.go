@@ -48,6 +48,9 @@ var policy = []rule{
 		Mod: []string{"internal/token"}},
 	// conn composes: frame, handshake, internal helpers, any standard package.
 	{Pkg: "conn", Mod: []string{"frame", "handshake", "internal/mask", "internal/utf8x", "internal/token", "internal/deflate"}},
+	// conn/xconnect sets GODEBUG before net/http's init: os and strings only,
+	// so its import path orders it first (see its doc).
+	{Pkg: "conn/xconnect", Std: []string{"os", "strings"}},
 	{Pkg: "internal/deflate", NoStd: []string{"net", "net/http", "os", "unsafe", "compress/flate"}},
 	// Test helpers import no package of ours (so frame's tests can use them).
 	{Pkg: "internal/wstest", NoStd: []string{"unsafe"}},

@@ -47,7 +47,7 @@ var policy = []rule{
 	{Pkg: "handshake", NoStd: []string{"net", "time", "sync", "os", "os/exec", "unsafe"},
 		Mod: []string{"internal/token"}},
 	// conn composes: frame, handshake, internal helpers, any standard package.
-	{Pkg: "conn", Mod: []string{"frame", "handshake", "internal/mask", "internal/utf8x", "internal/token", "internal/deflate"}},
+	{Pkg: "conn", Mod: []string{"frame", "handshake", "internal/mask", "internal/utf8x", "internal/token", "internal/deflate", "internal/h2"}},
 	// conn/xconnect sets GODEBUG before net/http's init: os and strings only,
 	// so its import path orders it first (see its doc).
 	{Pkg: "conn/xconnect", Std: []string{"os", "strings"}},
@@ -55,6 +55,10 @@ var policy = []rule{
 	// Test helpers import no package of ours (so frame's tests can use them).
 	{Pkg: "internal/wstest", NoStd: []string{"unsafe"}},
 	{Pkg: "internal/deps"},
+	// internal/h2: HTTP/2 framing and HPACK, sans-I/O like frame (functions
+	// over []byte, a Reader over a caller's io.Reader): no net, no clock, no
+	// locks, no goroutines.
+	{Pkg: "internal/h2", Std: []string{"bufio", "encoding/binary", "errors", "fmt", "io", "strconv", "strings"}},
 	// Application packages and commands may use the public packages and each other.
 	{Pkg: "internal/*", Mod: []string{"frame", "handshake", "conn", "internal/*"}},
 	{Pkg: "cmd/*", Mod: []string{"frame", "handshake", "conn", "internal/*"}},
@@ -238,6 +242,11 @@ func TestPolicySelf(t *testing.T) {
 		{"internal/wstest", module + "/frame", false},
 		{"internal/deflate", "compress/flate", false},
 		{"internal/deflate", module + "/frame", false},
+		{"internal/h2", "io", true},
+		{"internal/h2", "net", false},
+		{"internal/h2", "sync", false},
+		{"internal/h2", "time", false},
+		{"internal/h2", module + "/frame", false},
 		{"internal/echo", module + "/conn", true},
 		{"cmd/wsecho", module + "/internal/echo", true},
 		{"cmd/wsecho", module + "/internal/wstest", false},
@@ -333,7 +342,7 @@ func TestLayersDoNotImportUpward(t *testing.T) {
 // goroutine: conn is the only package with goroutines, locks and timers.
 func TestNoGoroutinesBelowConn(t *testing.T) {
 	root := moduleRoot(t)
-	for _, rel := range []string{"frame", "handshake", "internal/mask", "internal/utf8x", "internal/token"} {
+	for _, rel := range []string{"frame", "handshake", "internal/mask", "internal/utf8x", "internal/token", "internal/h2"} {
 		dir := filepath.Join(root, filepath.FromSlash(rel))
 		bp, err := build.ImportDir(dir, 0)
 		if err != nil {

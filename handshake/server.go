@@ -59,9 +59,18 @@ type Offer struct {
 // 426 for a Sec-WebSocket-Version other than 13, 403 for a refused origin and
 // 400 for anything else malformed. ServeError and WriteError send that answer.
 // opts may be nil.
+//
+// A request that came over HTTP/2 (IsHTTP2) is checked as the extended
+// CONNECT of RFC 8441 instead (h2.go): method CONNECT with :protocol
+// websocket, no connection-specific fields, no Sec-WebSocket-Key; the
+// version, origin, subprotocol and extension checks are the same. Answer
+// its errors with ServeErrorFor.
 func CheckRequest(r *http.Request, opts *ServerOptions) (*Offer, error) {
 	if opts == nil {
 		opts = &ServerOptions{}
+	}
+	if IsHTTP2(r) {
+		return checkRequestH2(r, opts)
 	}
 	// "An HTTP/1.1 or higher GET request" (Section 4.2.1, item 1)
 	if r.Method != http.MethodGet {
@@ -112,8 +121,12 @@ func CheckRequest(r *http.Request, opts *ServerOptions) (*Offer, error) {
 	if len(keys) == 0 || !isValidKey(token.TrimOWS(keys[0])) {
 		return nil, ErrKey
 	}
-	o := &Offer{Key: token.TrimOWS(keys[0])}
+	return checkOffer(r, opts, &Offer{Key: token.TrimOWS(keys[0])})
+}
 
+// checkOffer completes CheckRequest with the checks both HTTP versions
+// share: Origin, subprotocols and extensions, recorded in o.
+func checkOffer(r *http.Request, opts *ServerOptions, o *Offer) (*Offer, error) {
 	// "If the origin indicated is unacceptable to the server, then it SHOULD
 	// respond ... with a reply containing HTTP 403 Forbidden" (Section 10.2)
 	origins := r.Header["Origin"]
@@ -275,7 +288,9 @@ func quoteShort(s string) string {
 // with the offer o (from CheckRequest; nil means check r now): Upgrade,
 // Connection, Sec-WebSocket-Accept, Sec-WebSocket-Protocol if protocol is not
 // empty, and Sec-WebSocket-Extensions if accepted is not empty (RFC 6455,
-// Section 4.2.2). It then calls opts.ResponseHeader, which may change the
+// Section 4.2.2). For a request that came over HTTP/2 they are the headers
+// of the 200 that accepts an extended CONNECT, without Upgrade, Connection
+// and Sec-WebSocket-Accept (RFC 8441, Section 5). It then calls opts.ResponseHeader, which may change the
 // headers or refuse. protocol must be one the client offered and each
 // accepted extension one it named, else Response returns an *Error with
 // status 500 (the server's mistake). The returned map is the caller's.
@@ -287,13 +302,17 @@ func Response(r *http.Request, o *Offer, protocol string, accepted []Extension, 
 		}
 	}
 	h := make(http.Header, 5)
-	vals := []string{"websocket", "Upgrade", AcceptKey(o.Key), protocol, ""} // one allocation for all fields
-	// "An |Upgrade| header field with value "websocket"", "A |Connection|
-	// header field with value "Upgrade"" and the |Sec-WebSocket-Accept|
-	// value (Section 4.2.2, step 5)
-	h["Upgrade"] = vals[0:1:1]
-	h["Connection"] = vals[1:2:2]
-	h["Sec-Websocket-Accept"] = vals[2:3:3]
+	vals := []string{"websocket", "Upgrade", "", protocol, ""} // one allocation for all fields
+	if !IsHTTP2(r) {
+		// "An |Upgrade| header field with value "websocket"", "A |Connection|
+		// header field with value "Upgrade"" and the |Sec-WebSocket-Accept|
+		// value (Section 4.2.2, step 5). Over HTTP/2 none of them is sent
+		// (RFC 8441, Section 5).
+		vals[2] = AcceptKey(o.Key)
+		h["Upgrade"] = vals[0:1:1]
+		h["Connection"] = vals[1:2:2]
+		h["Sec-Websocket-Accept"] = vals[2:3:3]
+	}
 	if protocol != "" {
 		// "The value chosen MUST be derived from the client's handshake,
 		// specifically by selecting one of the values from the

@@ -35,9 +35,29 @@ type DialOptions struct {
 	Header http.Header
 	// TLSConfig configures TLS for wss:// URLs (and https:// proxies). Nil
 	// means crypto/tls defaults. Dial uses a copy: ServerName defaults to
-	// the URL's host, and NextProtos is cleared (a WebSocket needs
-	// HTTP/1.1; RFC 8441 over HTTP/2 is not supported).
+	// the URL's host, and NextProtos is replaced by the ALPN protocols
+	// HTTPVersion calls for: "h2" and "http/1.1" (HTTPAuto), "h2" alone
+	// (HTTP2) or "http/1.1" alone (HTTP1, proxies, and the fallback).
 	TLSConfig *tls.Config
+	// HTTPVersion chooses between the HTTP/1.1 Upgrade (RFC 6455, Section
+	// 4) and an extended CONNECT on an HTTP/2 stream (RFC 8441). The zero
+	// value, HTTPAuto, tries HTTP/2 for wss:// (ALPN h2, then the server's
+	// SETTINGS_ENABLE_CONNECT_PROTOCOL) and falls back to HTTP/1.1; ws://
+	// uses HTTP/1.1. HTTP2 forces HTTP/2 (h2c with prior knowledge for
+	// ws://) and fails with ErrNoHTTP2 or ErrNoExtendedConnect when the
+	// server cannot; HTTP1 never tries it. Over HTTP/2 the response is a
+	// 200 with ProtoMajor 2 and no Sec-WebSocket-Accept, and the Endpoint
+	// behaves exactly as over TCP. See docs/http2.md.
+	HTTPVersion HTTPVersion
+	// Pool, if set, lets Dials over HTTP/2 to the same origin share one
+	// connection, each WebSocket on its own stream. Nil means one HTTP/2
+	// connection per WebSocket, closed with it.
+	Pool *HTTP2Pool
+	// TraceHTTP2, if set, is called with a one-line description of every
+	// HTTP/2 frame sent (sent is true) and received, as it goes: cmd/wscat
+	// -frames prints them. It is called from the connection's reader
+	// goroutine and from writers, one call at a time per direction.
+	TraceHTTP2 func(sent bool, frame string)
 	// NetDialer dials the TCP connection. Nil means a zero net.Dialer.
 	NetDialer *net.Dialer
 	// Proxy returns the HTTP proxy for a request, as http.Transport.Proxy
@@ -65,6 +85,8 @@ type DialOptions struct {
 	// -frames decodes every frame with it. Bytes the server sent behind its
 	// 101 are read through the wrapper too, so it sees every frame from the
 	// first.
+	// Over HTTP/2 it wraps the WebSocket's stream: the bytes are the
+	// WebSocket frames, without the HTTP/2 framing around them.
 	WrapConn func(net.Conn) net.Conn
 }
 
@@ -144,9 +166,29 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 	if err != nil {
 		return nil, nil, fail(err)
 	}
-	nc, proxyResp, err := dialTunnel(ctx, opts, proxyURL, addr)
-	if err != nil {
-		return nil, proxyResp, fail(err)
+	var nc net.Conn
+	if opts.HTTPVersion == HTTP2 || opts.HTTPVersion == HTTPAuto && secure {
+		// RFC 8441: an extended CONNECT on an HTTP/2 stream (h2dial.go).
+		ep, resp, spare, err := dialHTTP2(ctx, rawURL, opts, copts, proxyURL, addr, opts.HTTPVersion == HTTP2)
+		if !errors.Is(err, errNoH2) {
+			if spare != nil {
+				spare.Close()
+			}
+			if err != nil {
+				return nil, resp, fail(err)
+			}
+			return ep, resp, nil
+		}
+		// Fall back to HTTP/1.1: on the TLS connection where the server
+		// chose it by ALPN, or on a new one.
+		nc = spare
+	}
+	if nc == nil {
+		var proxyResp *http.Response
+		nc, proxyResp, err = dialTunnel(ctx, opts, proxyURL, addr)
+		if err != nil {
+			return nil, proxyResp, fail(err)
+		}
 	}
 	// Bound the handshake I/O by ctx: its deadline now, and an interruption
 	// if it is canceled before.
@@ -179,7 +221,11 @@ func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key stri
 	// connection after opening the connection and before sending the
 	// handshake data" (Section 4.1)
 	var tlsState *tls.ConnectionState
-	if secure {
+	if tc, ok := nc.(*tls.Conn); ok && secure {
+		// TLS is done: the server chose HTTP/1.1 by ALPN (h2dial.go).
+		st := tc.ConnectionState()
+		tlsState = &st
+	} else if secure {
 		tc := tls.Client(nc, tlsConfigFor(opts.TLSConfig, req.URL.Hostname()))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			// crypto/tls's errors already say "tls: ".
@@ -254,8 +300,8 @@ func tlsConfigFor(base *tls.Config, host string) *tls.Config {
 		cfg.ServerName = host
 	}
 	// The opening handshake is HTTP/1.1 (RFC 6455, Section 4.1): do not let
-	// ALPN pick h2.
-	cfg.NextProtos = nil
+	// ALPN pick h2 (h2dial.go offers h2 itself).
+	cfg.NextProtos = []string{"http/1.1"}
 	return cfg
 }
 

@@ -1,0 +1,1240 @@
+package conn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/h2"
+)
+
+// The client side of an HTTP/2 connection (RFC 9113), just enough to carry
+// WebSockets over extended CONNECT streams (RFC 8441). Go's http.Transport
+// refuses the :protocol pseudo-header, so Dial speaks HTTP/2 itself, with
+// the sans-I/O framing and HPACK of internal/h2.
+//
+// One h2Client is one TCP (or TLS) connection. One goroutine reads it
+// (readLoop) and handles every frame; writes go out under a token (lock.go)
+// whose waits end with the connection. Each WebSocket is an h2ClientStream, a
+// net.Conn over one stream that an Endpoint runs on as it would on TCP.
+//
+// Memory is bounded by what we grant: a stream buffers at most the window
+// we advertise for it (h2StreamWindow), and that window is widened only as
+// the application reads; a header block is bounded in bytes and frames;
+// control frames are answered synchronously, so a peer that floods PINGs
+// or SETTINGS without reading our answers stalls its own connection
+// instead of growing a queue, and a flood over h2ControlBudget frames in
+// h2ControlPeriod is refused with ENHANCE_YOUR_CALM.
+
+const (
+	// h2StreamWindow is the SETTINGS_INITIAL_WINDOW_SIZE we advertise: the
+	// most a stream may have received and not yet read (RFC 9113, Section
+	// 6.9.2), so the bound on one stream's buffer.
+	h2StreamWindow = 1 << 20
+	// h2ConnWindow is the connection receive window we open at start
+	// (RFC 9113, Section 6.9.1). Stream windows bound memory; the
+	// connection window is given back as frames arrive, so a stalled
+	// stream never stalls the others beyond its own window.
+	h2ConnWindow = 16 << 20
+	// h2MaxFrameSize is the largest frame we accept: the default
+	// SETTINGS_MAX_FRAME_SIZE, which we never raise (RFC 9113, Section 4.2).
+	h2MaxFrameSize = 16384
+	// h2MaxHeaderFrames bounds the frames of one header block (HEADERS and
+	// its CONTINUATIONs): a flood of empty CONTINUATION frames costs no
+	// bytes, so it needs a count of its own.
+	h2MaxHeaderFrames = 64
+	// h2ControlBudget is how many PING and SETTINGS frames (not acks) a
+	// server may send in h2ControlPeriod before we call it a flood.
+	h2ControlBudget = 1000
+	h2ControlPeriod = 10 * time.Second
+	// h2CloseWait bounds the wait for the write lock when a stream ends
+	// (END_STREAM or RST_STREAM) and when the connection sends GOAWAY.
+	h2CloseWait = 2 * time.Second
+	// DefaultHTTP2IdleTimeout is how long a pooled HTTP/2 connection with
+	// no WebSocket stays open when HTTP2Pool.IdleTimeout is 0.
+	DefaultHTTP2IdleTimeout = 90 * time.Second
+)
+
+var (
+	// ErrNoExtendedConnect is returned by Dial in HTTP2 mode when the
+	// server's SETTINGS do not enable the extended CONNECT of RFC 8441: "A
+	// client MUST NOT send [:protocol] unless the server has sent
+	// SETTINGS_ENABLE_CONNECT_PROTOCOL with a value of 1" (Section 3 and 4).
+	ErrNoExtendedConnect = errors.New("conn: server does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL=1, so WebSockets over HTTP/2 are not possible (RFC 8441, Section 3)")
+	// ErrNoHTTP2 is returned by Dial in HTTP2 mode when the TLS server did
+	// not select "h2" by ALPN (RFC 9113, Section 3.2).
+	ErrNoHTTP2 = errors.New("conn: server did not select h2 by ALPN (RFC 9113, Section 3.2)")
+	// ErrHTTP2Closed is the error of a stream whose HTTP/2 connection has
+	// ended, when it ended without a more precise one.
+	ErrHTTP2Closed = errors.New("conn: HTTP/2 connection closed")
+)
+
+// h2Client is the client end of one HTTP/2 connection.
+type h2Client struct {
+	nc             net.Conn
+	tlsState       *tls.ConnectionState // for each response's TLS field
+	fr             *h2.Reader           // used by readLoop only
+	trace          func(sent bool, desc string)
+	maxHeaderBytes uint32
+
+	wmu  token  // the write lock: every wait ends with done
+	wbuf []byte // frames being written, under wmu
+
+	done    chan struct{} // closed when the connection has ended
+	settled chan struct{} // closed when the server's first SETTINGS is applied
+
+	mu       sync.Mutex
+	err      error // why the connection ended, once it has
+	streams  map[uint32]*h2ClientStream
+	nextID   uint32 // next stream id we open (odd: RFC 9113, Section 5.1.1)
+	reserved int    // stream slots promised to Dials that have not opened them yet
+	goaway   bool   // no new streams: GOAWAY received, ids exhausted, or closing
+	lastID   uint32 // the server's GOAWAY last-stream-id
+	pool     *HTTP2Pool
+	idle     *time.Timer
+	sendWin  int64         // connection send window (RFC 9113, Section 6.9.1)
+	winCh    chan struct{} // closed and replaced when sendWin grows
+	peer     h2ClientPeer
+
+	// readLoop's own state.
+	dec         *h2.Decoder
+	recvWin     int64 // what the server may still send on the connection
+	recvUnack   int64 // bytes received and not yet given back
+	hbStream    uint32
+	hbBuf       []byte
+	hbFrames    int
+	hbEnd       bool
+	ctrlCount   int
+	ctrlPeriod  time.Time
+	gotSettings bool
+}
+
+// h2ClientPeer holds the server's settings (RFC 9113, Section 6.5.2).
+type h2ClientPeer struct {
+	initialWindow int64
+	maxFrameSize  uint32
+	maxStreams    uint32
+	xconnect      bool // SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441, Section 3)
+}
+
+// newH2Client starts the client side of HTTP/2 on nc: it sends the
+// connection preface (RFC 9113, Section 3.4), our SETTINGS and the
+// connection window, then starts the reader. The server's SETTINGS arrive
+// later: waitSettings waits for them.
+func newH2Client(nc net.Conn, maxHeaderBytes int, trace func(bool, string)) (*h2Client, error) {
+	if maxHeaderBytes <= 0 {
+		maxHeaderBytes = handshake.MaxHeaderBytes
+	}
+	c := &h2Client{
+		nc:             nc,
+		fr:             h2.NewReader(nc, h2MaxFrameSize),
+		trace:          trace,
+		maxHeaderBytes: uint32(maxHeaderBytes),
+		done:           make(chan struct{}),
+		settled:        make(chan struct{}),
+		streams:        make(map[uint32]*h2ClientStream),
+		nextID:         1,
+		winCh:          make(chan struct{}),
+		// RFC 9113, Section 6.5.2: the initial values until SETTINGS say
+		// otherwise. Concurrency is "unlimited" initially; we open one
+		// stream before the server's SETTINGS arrive at most.
+		peer:       h2ClientPeer{initialWindow: 65535, maxFrameSize: 16384, maxStreams: 1<<31 - 1},
+		sendWin:    65535,
+		dec:        h2.NewDecoder(4096),
+		recvWin:    h2ConnWindow,
+		ctrlPeriod: time.Now(),
+	}
+	c.dec.SetMaxHeaderListSize(c.maxHeaderBytes)
+	// "the client connection preface starts with a sequence of 24 octets
+	// ... This sequence MUST be followed by a SETTINGS frame" (RFC 9113,
+	// Section 3.4).
+	b := append([]byte(nil), h2.ClientPreface...)
+	b = h2.AppendSettings(b,
+		// A client does not accept pushes: PUSH_PROMISE is then a
+		// PROTOCOL_ERROR (RFC 9113, Section 6.5.2).
+		h2.Setting{ID: h2.SettingEnablePush, Val: 0},
+		h2.Setting{ID: h2.SettingInitialWindowSize, Val: h2StreamWindow},
+		h2.Setting{ID: h2.SettingMaxHeaderListSize, Val: c.maxHeaderBytes},
+	)
+	b = h2.AppendWindowUpdate(b, 0, h2ConnWindow-65535)
+	if c.trace != nil {
+		c.trace(true, "PREFACE "+strconv.Quote(h2.ClientPreface))
+	}
+	if _, err := nc.Write(b); err != nil {
+		return nil, err
+	}
+	c.traceFrames(true, b[len(h2.ClientPreface):])
+	go c.readLoop()
+	return c, nil
+}
+
+// waitSettings waits for the server's first SETTINGS frame and reports
+// whether it enabled extended CONNECT (RFC 8441, Section 3).
+func (c *h2Client) waitSettings(ctx context.Context) (bool, error) {
+	select {
+	case <-c.settled:
+	case <-c.done:
+		return false, c.closedErr()
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peer.xconnect, nil
+}
+
+// closedErr returns why the connection ended.
+func (c *h2Client) closedErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return c.err
+	}
+	return ErrHTTP2Closed
+}
+
+// traceFrames reports each whole frame in b to the trace hook.
+func (c *h2Client) traceFrames(sent bool, b []byte) {
+	if c.trace == nil {
+		return
+	}
+	for len(b) >= h2.FrameHeaderLen {
+		h := h2.ParseFrameHeader(b)
+		end := h2.FrameHeaderLen + int(h.Length)
+		if end > len(b) {
+			return
+		}
+		c.trace(sent, h2.Describe(h, b[h2.FrameHeaderLen:end]))
+		b = b[end:]
+	}
+}
+
+// lockWrite takes the write lock, or gives up when the connection ends,
+// abort is closed, or deadline (if not zero) passes.
+func (c *h2Client) lockWrite(abort <-chan struct{}, deadline time.Time) bool {
+	if deadline.IsZero() {
+		return c.wmu.lockOr(c.done, abort)
+	}
+	return c.wmu.lockBy(c.done, abort, deadline)
+}
+
+// writeLocked writes b (whole frames) with the write lock held. A failed
+// write ends the connection: a frame cut short cannot be resumed.
+func (c *h2Client) writeLocked(b []byte) error {
+	if _, err := c.nc.Write(b); err != nil {
+		c.fail(err)
+		return err
+	}
+	c.traceFrames(true, b)
+	return nil
+}
+
+// writeControl sends a small frame built by build, waiting for the write
+// lock as long as the connection lives.
+func (c *h2Client) writeControl(build func([]byte) []byte) error {
+	if !c.wmu.lock(c.done) {
+		return c.closedErr()
+	}
+	defer c.wmu.unlock()
+	c.wbuf = build(c.wbuf[:0])
+	return c.writeLocked(c.wbuf)
+}
+
+// fail ends the connection with err. A *h2.ConnError is announced to the
+// server with GOAWAY and its code first (RFC 9113, Section 5.4.1); an I/O
+// error is not. Every stream then fails with err.
+func (c *h2Client) fail(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	c.goaway = true
+	c.mu.Unlock()
+	var ce *h2.ConnError
+	if errors.As(err, &ce) {
+		c.sendGoAway(ce.Code, ce.Reason)
+	}
+	c.shut()
+}
+
+// close ends the connection cleanly: GOAWAY with NO_ERROR, then TCP.
+func (c *h2Client) close() {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = ErrHTTP2Closed
+	c.goaway = true
+	c.mu.Unlock()
+	c.sendGoAway(h2.ErrCodeNo, "")
+	c.shut()
+}
+
+// closeIfIdle closes the connection if no stream is open or promised: the
+// pool's idle timer may fire just as a Dial reserves a slot.
+func (c *h2Client) closeIfIdle() {
+	c.mu.Lock()
+	if c.err != nil || len(c.streams) > 0 || c.reserved > 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.err = ErrHTTP2Closed
+	c.goaway = true
+	c.mu.Unlock()
+	c.sendGoAway(h2.ErrCodeNo, "")
+	c.shut()
+}
+
+// sendGoAway sends GOAWAY, waiting at most h2CloseWait for the write lock.
+// We accept no streams from the server, so the last stream id is 0
+// (RFC 9113, Section 6.8).
+func (c *h2Client) sendGoAway(code h2.ErrCode, debug string) {
+	if !c.wmu.lockBy(c.done, nil, time.Now().Add(h2CloseWait)) {
+		return
+	}
+	defer c.wmu.unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(h2CloseWait))
+	c.wbuf = h2.AppendGoAway(c.wbuf[:0], 0, code, []byte(debug))
+	if _, err := c.nc.Write(c.wbuf); err == nil {
+		c.traceFrames(true, c.wbuf)
+	}
+}
+
+// shut closes TCP and wakes every waiter. c.err is set.
+func (c *h2Client) shut() {
+	c.nc.Close()
+	c.mu.Lock()
+	select {
+	case <-c.done:
+	default:
+		close(c.done)
+	}
+	if c.idle != nil {
+		c.idle.Stop()
+	}
+	for _, st := range c.streams {
+		st.wakeLocked()
+	}
+	pool := c.pool
+	c.mu.Unlock()
+	if pool != nil {
+		pool.remove(c)
+	}
+}
+
+// reserve promises a stream slot to a Dial, if the connection can open one
+// more stream: it is alive, has not seen GOAWAY, and stays within the
+// server's SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113, Section 5.1.2).
+func (c *h2Client) reserve() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil || c.goaway || uint32(len(c.streams)+c.reserved) >= c.peer.maxStreams {
+		return false
+	}
+	c.reserved++
+	if c.idle != nil {
+		c.idle.Stop()
+	}
+	return true
+}
+
+// unreserve gives back a slot reserve promised and not used.
+func (c *h2Client) unreserve() {
+	c.mu.Lock()
+	c.reserved--
+	c.mu.Unlock()
+	c.maybeIdle()
+}
+
+// maybeIdle closes the connection, or starts its idle timer if pooled,
+// once no stream is open or promised.
+func (c *h2Client) maybeIdle() {
+	c.mu.Lock()
+	if len(c.streams) > 0 || c.reserved > 0 || c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	if c.pool != nil && !c.goaway {
+		d := c.pool.idleTimeout()
+		if c.idle == nil {
+			c.idle = time.AfterFunc(d, c.closeIfIdle)
+		} else {
+			c.idle.Reset(d)
+		}
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.close()
+}
+
+// readLoop reads and handles every frame until the connection ends.
+func (c *h2Client) readLoop() {
+	for {
+		h, p, err := c.fr.ReadFrame()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // the server closed without GOAWAY
+			}
+			c.fail(fmt.Errorf("conn: http2: read: %w", err))
+			return
+		}
+		if c.trace != nil {
+			c.trace(false, h2.Describe(h, p))
+		}
+		if err := c.handle(h, p); err != nil {
+			var se *h2.StreamError
+			if errors.As(err, &se) {
+				c.resetStream(se.StreamID, se.Code, fmt.Errorf("conn: http2: %w", err))
+				continue
+			}
+			c.fail(fmt.Errorf("conn: http2: %w", err))
+			return
+		}
+	}
+}
+
+func h2ConnErr(code h2.ErrCode, reason string) *h2.ConnError {
+	return &h2.ConnError{Code: code, Reason: reason}
+}
+
+// handle processes one frame. It returns a *h2.StreamError for a stream
+// error (the stream is reset) and any other error for a connection error.
+func (c *h2Client) handle(h h2.FrameHeader, p []byte) error {
+	// "The first frame sent by the server MUST be a SETTINGS frame"
+	// (RFC 9113, Section 3.4): its server connection preface.
+	if !c.gotSettings && (h.Type != h2.FrameSettings || h.Flags.Has(h2.FlagAck)) {
+		return h2ConnErr(h2.ErrCodeProtocol, "server preface must start with SETTINGS, got "+h.Type.String()+" (RFC 9113, Section 3.4)")
+	}
+	// "A receiver MUST treat the receipt of any other type of frame or a
+	// frame on a different stream [in a header block] as a connection error
+	// of type PROTOCOL_ERROR." (RFC 9113, Section 6.10)
+	if c.hbStream != 0 && (h.Type != h2.FrameContinuation || h.StreamID != c.hbStream) {
+		return h2ConnErr(h2.ErrCodeProtocol, "header block interrupted by "+h.Type.String()+" (RFC 9113, Section 6.10)")
+	}
+	switch h.Type {
+	case h2.FrameData:
+		return c.handleData(h, p)
+	case h2.FrameHeaders:
+		block, err := h2.ParseHeaders(h, p)
+		if err != nil {
+			return err
+		}
+		c.hbStream, c.hbBuf, c.hbFrames, c.hbEnd = h.StreamID, c.hbBuf[:0], 0, h.Flags.Has(h2.FlagEndStream)
+		return c.headerFragment(h, block)
+	case h2.FrameContinuation:
+		if c.hbStream == 0 {
+			return h2ConnErr(h2.ErrCodeProtocol, "CONTINUATION without a preceding HEADERS (RFC 9113, Section 6.10)")
+		}
+		block, err := h2.ParseContinuation(h, p)
+		if err != nil {
+			return err
+		}
+		return c.headerFragment(h, block)
+	case h2.FramePriority:
+		return h2.ParsePriority(h, p) // deprecated, ignored (RFC 9113, Section 5.3.2)
+	case h2.FrameRSTStream:
+		code, err := h2.ParseRSTStream(h, p)
+		if err != nil {
+			return err
+		}
+		if c.idleID(h.StreamID) {
+			return h2ConnErr(h2.ErrCodeProtocol, "RST_STREAM on an idle stream (RFC 9113, Section 6.4)")
+		}
+		c.streamReset(h.StreamID, code)
+		return nil
+	case h2.FrameSettings:
+		return c.handleSettings(h, p)
+	case h2.FramePushPromise:
+		// "A client cannot push" and we sent SETTINGS_ENABLE_PUSH 0:
+		// "receiving a PUSH_PROMISE frame MUST [be treated] as a connection
+		// error of type PROTOCOL_ERROR" (RFC 9113, Section 6.6).
+		return h2ConnErr(h2.ErrCodeProtocol, "PUSH_PROMISE received with push disabled (RFC 9113, Section 6.6)")
+	case h2.FramePing:
+		data, err := h2.ParsePing(h, p)
+		if err != nil || h.Flags.Has(h2.FlagAck) {
+			return err
+		}
+		if err := c.countControl(); err != nil {
+			return err
+		}
+		// "Receivers of a PING frame that does not include an ACK flag MUST
+		// send a PING frame with the ACK flag set in response, with an
+		// identical frame payload." (RFC 9113, Section 6.7)
+		c.writeControl(func(b []byte) []byte { return h2.AppendPing(b, true, data) })
+		return nil
+	case h2.FrameGoAway:
+		last, code, debug, err := h2.ParseGoAway(h, p)
+		if err != nil {
+			return err
+		}
+		c.handleGoAway(last, code, debug)
+		return nil
+	case h2.FrameWindowUpdate:
+		return c.handleWindowUpdate(h, p)
+	default:
+		// "Implementations MUST ignore and discard frames of unknown
+		// types." (RFC 9113, Section 5.5)
+		return nil
+	}
+}
+
+// countControl counts a PING or SETTINGS frame against the flood budget.
+func (c *h2Client) countControl() error {
+	if now := time.Now(); now.Sub(c.ctrlPeriod) > h2ControlPeriod {
+		c.ctrlPeriod, c.ctrlCount = now, 0
+	}
+	c.ctrlCount++
+	if c.ctrlCount > h2ControlBudget {
+		// RFC 9113, Section 10.5: an endpoint may treat excessive control
+		// frames as abuse; ENHANCE_YOUR_CALM says so (Section 7).
+		return h2ConnErr(h2.ErrCodeEnhanceYourCalm, fmt.Sprintf("over %d PING and SETTINGS frames in %v (RFC 9113, Section 10.5)", h2ControlBudget, h2ControlPeriod))
+	}
+	return nil
+}
+
+// idleID reports whether id names a stream in the idle state: one we have
+// not opened (RFC 9113, Section 5.1). The server opens none (push is off),
+// so every even id and every odd id at or past nextID is idle.
+func (c *h2Client) idleID(id uint32) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return id%2 == 0 || id >= c.nextID
+}
+
+// headerFragment adds a HEADERS or CONTINUATION fragment to the header
+// block being read, within the limits, and decodes the block at its end.
+func (c *h2Client) headerFragment(h h2.FrameHeader, frag []byte) error {
+	c.hbFrames++
+	if c.hbFrames > h2MaxHeaderFrames {
+		return h2ConnErr(h2.ErrCodeEnhanceYourCalm, fmt.Sprintf("header block in over %d frames (CONTINUATION flood, RFC 9113, Section 10.5)", h2MaxHeaderFrames))
+	}
+	if len(c.hbBuf)+len(frag) > int(c.maxHeaderBytes) {
+		return fmt.Errorf("%w: header block over %d bytes (DialOptions.MaxResponseHeaderBytes, RFC 9113, Section 10.5.1)",
+			handshake.ErrResponseHeaderTooLarge, c.maxHeaderBytes)
+	}
+	c.hbBuf = append(c.hbBuf, frag...)
+	if !h.Flags.Has(h2.FlagEndHeaders) {
+		return nil
+	}
+	id, end := c.hbStream, c.hbEnd
+	c.hbStream = 0
+	// Every header block is decoded, even for a stream we no longer want:
+	// the decoder's dynamic table must follow the server's (RFC 7541,
+	// Section 2.2), or every later block would be misread.
+	var fields []h2.HeaderField
+	err := c.dec.Decode(c.hbBuf, func(f h2.HeaderField) error {
+		fields = append(fields, f)
+		return nil
+	})
+	if cap(c.hbBuf) > 64<<10 {
+		c.hbBuf = nil
+	}
+	if errors.Is(err, h2.ErrHeaderListTooLarge) {
+		// Decoding stopped part way, so our dynamic table no longer matches
+		// the server's: the connection cannot go on.
+		return fmt.Errorf("%w: header list over %d bytes (DialOptions.MaxResponseHeaderBytes, RFC 9113, Section 6.5.2): %w",
+			handshake.ErrResponseHeaderTooLarge, c.maxHeaderBytes, err)
+	}
+	if err != nil {
+		return err
+	}
+	if c.idleID(id) {
+		// A server may not open streams: a HEADERS on an even or unopened
+		// id is a connection error (RFC 9113, Sections 5.1.1 and 8.4).
+		return h2ConnErr(h2.ErrCodeProtocol, fmt.Sprintf("HEADERS on stream %d, which the client did not open (RFC 9113, Section 5.1.1)", id))
+	}
+	c.mu.Lock()
+	st := c.streams[id]
+	c.mu.Unlock()
+	if st == nil {
+		return nil // a stream we closed: ignored (RFC 9113, Section 5.1)
+	}
+	return st.headers(fields, end)
+}
+
+// handleData accounts a DATA frame against both receive windows and hands
+// its data to the stream.
+func (c *h2Client) handleData(h h2.FrameHeader, p []byte) error {
+	data, err := h2.ParseData(h, p)
+	if err != nil {
+		return err
+	}
+	// "The entire DATA frame payload is included in flow control,
+	// including the Pad Length and Padding fields if present." A receiver
+	// "MUST treat the receipt of a [frame beyond its window] as a
+	// connection error of type FLOW_CONTROL_ERROR" (RFC 9113, Sections
+	// 6.1 and 6.9.1).
+	n := int64(h.Length)
+	if n > c.recvWin {
+		return h2ConnErr(h2.ErrCodeFlowControl, fmt.Sprintf("DATA of %d bytes beyond the connection window of %d (RFC 9113, Section 6.9.1)", n, c.recvWin))
+	}
+	c.recvWin -= n
+	c.recvUnack += n
+	// The connection window is given back as frames arrive: each stream's
+	// own window bounds what it buffers.
+	if c.recvUnack >= h2ConnWindow/4 {
+		inc := uint32(c.recvUnack)
+		c.recvWin += c.recvUnack
+		c.recvUnack = 0
+		c.writeControl(func(b []byte) []byte { return h2.AppendWindowUpdate(b, 0, inc) })
+	}
+	if c.idleID(h.StreamID) {
+		return h2ConnErr(h2.ErrCodeProtocol, fmt.Sprintf("DATA on stream %d, which the client did not open (RFC 9113, Section 5.1)", h.StreamID))
+	}
+	c.mu.Lock()
+	st := c.streams[h.StreamID]
+	c.mu.Unlock()
+	if st == nil {
+		return nil // closed by us: ignored (RFC 9113, Section 5.1)
+	}
+	return st.data(h, data)
+}
+
+// handleSettings applies the server's SETTINGS and acknowledges them.
+func (c *h2Client) handleSettings(h h2.FrameHeader, p []byte) error {
+	if h.Flags.Has(h2.FlagAck) {
+		return h2.ParseSettings(h, p, func(h2.Setting) error { return nil })
+	}
+	if err := c.countControl(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	err := h2.ParseSettings(h, p, func(s h2.Setting) error {
+		if err := s.Valid(); err != nil {
+			return err
+		}
+		switch s.ID {
+		case h2.SettingInitialWindowSize:
+			// "a SETTINGS_INITIAL_WINDOW_SIZE ... MUST adjust the size of
+			// all stream flow-control windows ... by the difference"; one
+			// that overflows is a FLOW_CONTROL_ERROR (RFC 9113, Section 6.9.2).
+			delta := int64(s.Val) - c.peer.initialWindow
+			for _, st := range c.streams {
+				if st.sendWin+delta > h2.MaxWindowSize {
+					return h2ConnErr(h2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window (RFC 9113, Section 6.9.2)")
+				}
+			}
+			for _, st := range c.streams {
+				st.sendWin += delta
+				st.wakeLocked()
+			}
+			c.peer.initialWindow = int64(s.Val)
+		case h2.SettingMaxFrameSize:
+			c.peer.maxFrameSize = s.Val
+		case h2.SettingMaxConcurrentStreams:
+			c.peer.maxStreams = s.Val
+		case h2.SettingEnableConnectProtocol:
+			// "a sender MUST NOT send a SETTINGS_ENABLE_CONNECT_PROTOCOL
+			// parameter with the value of 0 after previously sending a value
+			// of 1" (RFC 8441, Section 3).
+			if c.peer.xconnect && s.Val == 0 {
+				return h2ConnErr(h2.ErrCodeProtocol, "SETTINGS_ENABLE_CONNECT_PROTOCOL went from 1 to 0 (RFC 8441, Section 3)")
+			}
+			c.peer.xconnect = s.Val == 1
+		}
+		// HEADER_TABLE_SIZE bounds the encoder's dynamic table, which ours
+		// does not use; ENABLE_PUSH is meaningless from a server.
+		return nil
+	})
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	// "Upon receiving a SETTINGS frame ... the receiver MUST immediately
+	// emit a SETTINGS frame with the ACK flag set" (RFC 9113, Section 6.5.3).
+	c.writeControl(h2.AppendSettingsAck)
+	if !c.gotSettings {
+		c.gotSettings = true
+		close(c.settled)
+	}
+	return nil
+}
+
+// handleWindowUpdate widens a send window (RFC 9113, Section 6.9).
+func (c *h2Client) handleWindowUpdate(h h2.FrameHeader, p []byte) error {
+	inc, err := h2.ParseWindowUpdate(h, p)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// "A sender MUST NOT allow a flow-control window to exceed 2^31-1
+	// octets. If a sender receives a WINDOW_UPDATE that causes a
+	// flow-control window to exceed this maximum, it MUST terminate either
+	// the stream or the connection" (RFC 9113, Section 6.9.1).
+	if h.StreamID == 0 {
+		if c.sendWin+int64(inc) > h2.MaxWindowSize {
+			return h2ConnErr(h2.ErrCodeFlowControl, "WINDOW_UPDATE takes the connection window past 2^31-1 (RFC 9113, Section 6.9.1)")
+		}
+		c.sendWin += int64(inc)
+		close(c.winCh)
+		c.winCh = make(chan struct{})
+		return nil
+	}
+	if h.StreamID%2 == 0 || h.StreamID >= c.nextID {
+		return h2ConnErr(h2.ErrCodeProtocol, "WINDOW_UPDATE on an idle stream (RFC 9113, Section 5.1)")
+	}
+	st := c.streams[h.StreamID]
+	if st == nil {
+		return nil
+	}
+	if st.sendWin+int64(inc) > h2.MaxWindowSize {
+		return &h2.StreamError{StreamID: h.StreamID, Code: h2.ErrCodeFlowControl, Reason: "WINDOW_UPDATE takes the stream window past 2^31-1 (RFC 9113, Section 6.9.1)"}
+	}
+	st.sendWin += int64(inc)
+	st.wakeLocked()
+	return nil
+}
+
+// handleGoAway stops new streams and fails those the server will not
+// process: "streams with identifiers higher than the included last stream
+// identifier ... were not or will not be processed" (RFC 9113, Section 6.8).
+func (c *h2Client) handleGoAway(last uint32, code h2.ErrCode, debug []byte) {
+	err := fmt.Errorf("conn: http2: server sent GOAWAY %v (last stream %d) %q", code, last, debug)
+	c.mu.Lock()
+	c.goaway, c.lastID = true, last
+	var refused []*h2ClientStream
+	for id, st := range c.streams {
+		if id > last {
+			refused = append(refused, st)
+		}
+	}
+	pool := c.pool
+	c.mu.Unlock()
+	if pool != nil {
+		pool.remove(c)
+	}
+	for _, st := range refused {
+		st.setReset(err)
+	}
+	if code != h2.ErrCodeNo {
+		// An error GOAWAY ends the connection (RFC 9113, Section 5.4.1).
+		c.fail(err)
+		return
+	}
+	c.maybeIdle()
+}
+
+// streamReset handles RST_STREAM from the server: the stream ends at once
+// (RFC 9113, Section 6.4). The Endpoint sees its reads fail (1006), unless
+// the server had already ended its side and the code is NO_ERROR.
+func (c *h2Client) streamReset(id uint32, code h2.ErrCode) {
+	c.mu.Lock()
+	st := c.streams[id]
+	c.mu.Unlock()
+	if st == nil {
+		return
+	}
+	var err error
+	if code != h2.ErrCodeNo {
+		err = fmt.Errorf("conn: http2: server reset stream %d: %v (RFC 9113, Section 6.4)", id, code)
+	}
+	st.setReset(err)
+}
+
+// resetStream sends RST_STREAM for a stream error we detected and ends the
+// stream with err (RFC 9113, Section 5.4.2).
+func (c *h2Client) resetStream(id uint32, code h2.ErrCode, err error) {
+	c.mu.Lock()
+	st := c.streams[id]
+	c.mu.Unlock()
+	if st != nil {
+		st.setReset(err)
+	}
+	c.writeControl(func(b []byte) []byte { return h2.AppendRSTStream(b, id, code) })
+}
+
+// openStream sends an extended CONNECT's HEADERS on a new stream, using a
+// slot reserve promised. Stream ids must increase in the order HEADERS
+// are sent (RFC 9113, Section 5.1.1), so the id is taken with the write
+// lock held.
+func (c *h2Client) openStream(ctx context.Context, fields []h2.HeaderField) (*h2ClientStream, error) {
+	var enc h2.Encoder
+	var block []byte
+	for _, f := range fields {
+		block = enc.AppendField(block, f)
+	}
+	if !c.wmu.lockOr(c.done, ctx.Done()) {
+		c.unreserve()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, c.closedErr()
+	}
+	defer c.wmu.unlock()
+	c.mu.Lock()
+	c.reserved--
+	if c.err != nil || c.goaway || c.nextID > 1<<31-1 {
+		err := c.err
+		if err == nil {
+			err = fmt.Errorf("conn: http2: connection going away: no new streams (RFC 9113, Section 6.8)")
+		}
+		c.mu.Unlock()
+		return nil, err
+	}
+	st := &h2ClientStream{
+		c:       c,
+		id:      c.nextID,
+		changed: make(chan struct{}),
+		gone:    make(chan struct{}),
+		sendWin: c.peer.initialWindow,
+		recvWin: h2StreamWindow,
+	}
+	c.nextID += 2
+	if c.nextID > 1<<31-1 {
+		// "Stream identifiers cannot be reused": a long-lived connection
+		// that runs out opens no more (RFC 9113, Section 5.1.1).
+		c.goaway = true
+	}
+	c.streams[st.id] = st
+	maxFrame := int(c.peer.maxFrameSize)
+	c.mu.Unlock()
+	// HEADERS, then CONTINUATION frames if the block is over the server's
+	// SETTINGS_MAX_FRAME_SIZE (RFC 9113, Sections 4.3 and 6.10).
+	b := c.wbuf[:0]
+	first := min(len(block), maxFrame)
+	b = h2.AppendHeaders(b, st.id, false, first == len(block), block[:first])
+	for rest := block[first:]; len(rest) > 0; {
+		k := min(len(rest), maxFrame)
+		b = h2.AppendContinuation(b, st.id, k == len(rest), rest[:k])
+		rest = rest[k:]
+	}
+	c.wbuf = b
+	if err := c.writeLocked(b); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// h2ClientStream is one WebSocket's stream: a net.Conn for NewEndpoint. Read and
+// Write may run at the same time; Close may run at any time and ends both.
+type h2ClientStream struct {
+	c  *h2Client
+	id uint32
+
+	gone     chan struct{} // closed when Close was called or the stream was reset
+	goneOnce sync.Once
+
+	// Under c.mu:
+	changed   chan struct{} // closed and replaced on every change a waiter may await
+	resp      *http.Response
+	buf       []byte // received, unread: at most the window we granted
+	off       int
+	recvWin   int64 // what the server may still send
+	unacked   int64 // read by the application, not yet given back
+	remoteEnd bool  // END_STREAM received (RFC 9113, Section 5.1, half-closed (remote))
+	reset     bool  // RST_STREAM sent or received, or the connection ended
+	resetErr  error // why, or nil for a clean RST_STREAM NO_ERROR after END_STREAM
+	sendWin   int64
+	localEnd  bool // END_STREAM sent
+	closed    bool // Close called
+	rdl, wdl  time.Time
+}
+
+// wakeLocked wakes every goroutine waiting on st. c.mu held.
+func (st *h2ClientStream) wakeLocked() {
+	close(st.changed)
+	st.changed = make(chan struct{})
+}
+
+// setReset ends the stream with err (nil: a clean end) and removes it.
+func (st *h2ClientStream) setReset(err error) {
+	c := st.c
+	c.mu.Lock()
+	if !st.reset {
+		st.reset, st.resetErr = true, err
+		st.wakeLocked()
+	}
+	delete(c.streams, st.id)
+	c.mu.Unlock()
+	st.goneOnce.Do(func() { close(st.gone) })
+	c.maybeIdle()
+}
+
+// headers handles a header block on the stream: the response, or trailers.
+func (st *h2ClientStream) headers(fields []h2.HeaderField, end bool) error {
+	c := st.c
+	malformed := func(reason string) error {
+		// "Malformed requests or responses that are detected MUST be
+		// treated as a stream error of type PROTOCOL_ERROR" (RFC 9113,
+		// Section 8.1.1).
+		return &h2.StreamError{StreamID: st.id, Code: h2.ErrCodeProtocol, Reason: "malformed response: " + reason}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st.remoteEnd {
+		return &h2.StreamError{StreamID: st.id, Code: h2.ErrCodeStreamClosed, Reason: "HEADERS after END_STREAM (RFC 9113, Section 5.1)"}
+	}
+	if st.resp != nil {
+		// Trailers: "MUST ... carry END_STREAM" (RFC 9113, Section 8.1).
+		if !end {
+			return malformed("trailers without END_STREAM (RFC 9113, Section 8.1)")
+		}
+		st.remoteEnd = true
+		st.wakeLocked()
+		return nil
+	}
+	resp := &http.Response{Proto: "HTTP/2.0", ProtoMajor: 2, Header: make(http.Header, len(fields))}
+	status := ""
+	regular := false
+	for _, f := range fields {
+		if strings.HasPrefix(f.Name, ":") {
+			// "All pseudo-header fields MUST appear in a field block before
+			// all regular field lines"; a response has only :status (RFC
+			// 9113, Sections 8.3 and 8.3.2).
+			if regular || f.Name != ":status" || status != "" {
+				return malformed("pseudo-header " + strconv.Quote(f.Name) + " misplaced or not allowed (RFC 9113, Section 8.3)")
+			}
+			status = f.Value
+			continue
+		}
+		regular = true
+		// "Field names MUST be converted to lowercase" (RFC 9113, Section 8.2.1).
+		if f.Name != strings.ToLower(f.Name) || f.Name == "" {
+			return malformed("field name " + strconv.Quote(f.Name) + " not lower case (RFC 9113, Section 8.2.1)")
+		}
+		switch f.Name {
+		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+			return malformed("connection-specific field " + f.Name + " (RFC 9113, Section 8.2.2)")
+		}
+		k := http.CanonicalHeaderKey(f.Name)
+		resp.Header[k] = append(resp.Header[k], f.Value)
+	}
+	code, err := strconv.Atoi(status)
+	if len(status) != 3 || err != nil || code < 100 {
+		return malformed(":status " + strconv.Quote(status) + " missing or not 3 digits (RFC 9113, Section 8.3.2)")
+	}
+	if code == http.StatusSwitchingProtocols {
+		// "HTTP/2 removes support for the 101 (Switching Protocols)
+		// informational status code" (RFC 9113, Section 8.6).
+		return malformed("101 is not allowed in HTTP/2 (RFC 9113, Section 8.6)")
+	}
+	if code < 200 {
+		if end {
+			return malformed("informational response with END_STREAM (RFC 9113, Section 8.1)")
+		}
+		return nil // an informational response: the final one follows
+	}
+	resp.StatusCode = code
+	resp.Status = status + " " + http.StatusText(code)
+	st.resp = resp
+	st.remoteEnd = end
+	st.wakeLocked()
+	return nil
+}
+
+// data appends a DATA frame's data to the stream's buffer, within the
+// window we granted.
+func (st *h2ClientStream) data(h h2.FrameHeader, data []byte) error {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st.resp == nil {
+		return &h2.StreamError{StreamID: st.id, Code: h2.ErrCodeProtocol, Reason: "malformed response: DATA before HEADERS (RFC 9113, Section 8.1)"}
+	}
+	// "If an endpoint receives additional frames, other than
+	// WINDOW_UPDATE, PRIORITY, or RST_STREAM, for a stream that is in
+	// [half-closed (remote)], it MUST respond with a stream error of type
+	// STREAM_CLOSED." (RFC 9113, Section 5.1)
+	if st.remoteEnd {
+		return &h2.StreamError{StreamID: st.id, Code: h2.ErrCodeStreamClosed, Reason: "DATA after END_STREAM (RFC 9113, Section 5.1)"}
+	}
+	n := int64(h.Length)
+	if n > st.recvWin {
+		return &h2.StreamError{StreamID: st.id, Code: h2.ErrCodeFlowControl, Reason: fmt.Sprintf("DATA of %d bytes beyond the stream window of %d (RFC 9113, Section 6.9.1)", n, st.recvWin)}
+	}
+	st.recvWin -= n
+	// Padding is never read: it counts as read at once.
+	st.unacked += n - int64(len(data))
+	if st.closed || st.reset {
+		st.unacked += int64(len(data))
+	} else if len(data) > 0 {
+		if st.off > 0 && st.off == len(st.buf) {
+			st.buf, st.off = st.buf[:0], 0
+		}
+		st.buf = append(st.buf, data...)
+	}
+	if h.Flags.Has(h2.FlagEndStream) {
+		st.remoteEnd = true
+	}
+	st.wakeLocked()
+	return nil
+}
+
+// wait waits until st changes, the connection ends, or deadline passes
+// (zero: no deadline). It reports false at the deadline. c.mu is held on
+// entry and on return.
+func (st *h2ClientStream) wait(deadline time.Time, also <-chan struct{}) bool {
+	c := st.c
+	ch := st.changed
+	c.mu.Unlock()
+	defer c.mu.Lock()
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return false
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case <-ch:
+	case <-also:
+	case <-c.done:
+	case <-expired:
+		return false
+	}
+	return true
+}
+
+// endErrLocked returns the error that ends reads or writes on st, if any.
+func (st *h2ClientStream) endErrLocked() error {
+	switch {
+	case st.closed:
+		return net.ErrClosed
+	case st.reset && st.resetErr != nil:
+		return st.resetErr
+	case st.reset:
+		return io.EOF
+	case st.c.err != nil:
+		return st.c.err
+	}
+	return nil
+}
+
+// awaitResponse waits for the response headers, within ctx.
+func (st *h2ClientStream) awaitResponse(ctx context.Context) (*http.Response, error) {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for st.resp == nil {
+		if err := st.endErrLocked(); err != nil {
+			if err == io.EOF {
+				err = fmt.Errorf("conn: http2: server reset stream %d before responding (RFC 9113, Section 6.4)", st.id)
+			}
+			return nil, err
+		}
+		st.wait(time.Time{}, ctx.Done())
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return st.resp, nil
+}
+
+// Read reads data the server sent on the stream. It returns io.EOF after
+// the server's END_STREAM, and widens the stream's receive window by what
+// the application has read (RFC 9113, Section 6.9).
+func (st *h2ClientStream) Read(p []byte) (int, error) {
+	c := st.c
+	c.mu.Lock()
+	for st.off == len(st.buf) {
+		if st.closed {
+			c.mu.Unlock()
+			return 0, net.ErrClosed
+		}
+		if st.remoteEnd {
+			c.mu.Unlock()
+			return 0, io.EOF
+		}
+		if err := st.endErrLocked(); err != nil {
+			c.mu.Unlock()
+			return 0, err
+		}
+		if !st.wait(st.rdl, nil) {
+			c.mu.Unlock()
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
+	n := copy(p, st.buf[st.off:])
+	st.off += n
+	if st.off == len(st.buf) {
+		st.off = 0
+		st.buf = st.buf[:0]
+		if cap(st.buf) > 64<<10 {
+			st.buf = nil // a burst's buffer is not kept by an idle stream
+		}
+	}
+	st.unacked += int64(n)
+	var inc int64
+	if !st.remoteEnd && !st.reset && st.unacked >= h2StreamWindow/4 {
+		inc, st.unacked = st.unacked, 0
+		st.recvWin += inc
+	}
+	c.mu.Unlock()
+	if inc > 0 {
+		c.writeControl(func(b []byte) []byte { return h2.AppendWindowUpdate(b, st.id, uint32(inc)) })
+	}
+	return n, nil
+}
+
+// Write sends p as DATA frames, never beyond the server's stream and
+// connection windows nor its SETTINGS_MAX_FRAME_SIZE (RFC 9113, Sections
+// 4.2 and 6.9.1). A write waiting for window is a write blocked by the
+// peer, as on TCP: the write deadline ends it, and so does Close.
+func (st *h2ClientStream) Write(p []byte) (int, error) {
+	c := st.c
+	written := 0
+	for len(p) > 0 {
+		c.mu.Lock()
+		var n int64
+		for {
+			if st.localEnd && !st.closed {
+				c.mu.Unlock()
+				return written, fmt.Errorf("conn: http2: write after END_STREAM (RFC 9113, Section 5.1)")
+			}
+			if err := st.endErrLocked(); err != nil {
+				c.mu.Unlock()
+				if err == io.EOF {
+					err = net.ErrClosed
+				}
+				return written, err
+			}
+			n = min(int64(len(p)), st.sendWin, c.sendWin, int64(c.peer.maxFrameSize))
+			if n > 0 {
+				break
+			}
+			if !st.wait(st.wdl, c.winCh) {
+				c.mu.Unlock()
+				return written, os.ErrDeadlineExceeded
+			}
+		}
+		st.sendWin -= n
+		c.sendWin -= n
+		wdl := st.wdl
+		c.mu.Unlock()
+		if !c.lockWrite(st.gone, wdl) {
+			c.mu.Lock()
+			st.sendWin += n
+			c.sendWin += n
+			err := st.endErrLocked()
+			c.mu.Unlock()
+			if err == nil || err == io.EOF {
+				err = os.ErrDeadlineExceeded
+			}
+			return written, err
+		}
+		c.wbuf = h2.AppendData(c.wbuf[:0], st.id, false, p[:n])
+		err := c.writeLocked(c.wbuf)
+		if cap(c.wbuf) > 2*h2MaxFrameSize+64 {
+			c.wbuf = nil // a server's larger frame size is not kept
+		}
+		c.wmu.unlock()
+		if err != nil {
+			return written, err
+		}
+		written += int(n)
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// CloseWrite ends our side of the stream with an empty DATA frame carrying
+// END_STREAM (RFC 9113, Section 8.1): the server reads EOF, as a TCP half
+// close would give it.
+func (st *h2ClientStream) CloseWrite() error {
+	c := st.c
+	c.mu.Lock()
+	if st.localEnd || st.reset || st.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	st.localEnd = true
+	wdl := st.wdl
+	c.mu.Unlock()
+	if wdl.IsZero() {
+		wdl = time.Now().Add(h2CloseWait)
+	}
+	if !c.lockWrite(nil, wdl) {
+		return os.ErrDeadlineExceeded
+	}
+	defer c.wmu.unlock()
+	c.wbuf = h2.AppendData(c.wbuf[:0], st.id, true, nil)
+	return c.writeLocked(c.wbuf)
+}
+
+// Close ends the stream. After the RFC 6455 close handshake the server has
+// ended its side, and Close ends ours with END_STREAM; if the server's side
+// is still open (the close deadline passed, or the connection failed), it
+// cancels the stream with RST_STREAM CANCEL (RFC 9113, Section 8.7). The
+// connection closes with its last stream unless it is pooled.
+func (st *h2ClientStream) Close() error {
+	c := st.c
+	c.mu.Lock()
+	if st.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	st.closed = true
+	st.buf, st.off = nil, 0
+	st.wakeLocked()
+	var frame func([]byte) []byte
+	switch {
+	case st.reset || c.err != nil:
+	case !st.remoteEnd:
+		frame = func(b []byte) []byte { return h2.AppendRSTStream(b, st.id, h2.ErrCodeCancel) }
+	case !st.localEnd:
+		frame = func(b []byte) []byte { return h2.AppendData(b, st.id, true, nil) }
+	}
+	st.localEnd = true
+	c.mu.Unlock()
+	st.goneOnce.Do(func() { close(st.gone) })
+	if frame != nil && c.wmu.lockBy(c.done, nil, time.Now().Add(h2CloseWait)) {
+		c.wbuf = frame(c.wbuf[:0])
+		c.writeLocked(c.wbuf)
+		c.wmu.unlock()
+	}
+	st.setReset(nil)
+	return nil
+}
+
+// LocalAddr returns the connection's local address.
+func (st *h2ClientStream) LocalAddr() net.Addr { return st.c.nc.LocalAddr() }
+
+// RemoteAddr returns the connection's remote address.
+func (st *h2ClientStream) RemoteAddr() net.Addr { return st.c.nc.RemoteAddr() }
+
+// SetDeadline sets the read and write deadlines of the stream alone.
+func (st *h2ClientStream) SetDeadline(t time.Time) error {
+	st.c.mu.Lock()
+	st.rdl, st.wdl = t, t
+	st.wakeLocked()
+	st.c.mu.Unlock()
+	return nil
+}
+
+// SetReadDeadline sets the stream's read deadline; a Read waiting for data
+// returns os.ErrDeadlineExceeded once it passes.
+func (st *h2ClientStream) SetReadDeadline(t time.Time) error {
+	st.c.mu.Lock()
+	st.rdl = t
+	st.wakeLocked()
+	st.c.mu.Unlock()
+	return nil
+}
+
+// SetWriteDeadline sets the stream's write deadline; a Write waiting for
+// flow-control window returns os.ErrDeadlineExceeded once it passes.
+func (st *h2ClientStream) SetWriteDeadline(t time.Time) error {
+	st.c.mu.Lock()
+	st.wdl = t
+	st.wakeLocked()
+	st.c.mu.Unlock()
+	return nil
+}

@@ -269,6 +269,34 @@ func (c *h2Client) fail(err error) {
 	c.shut()
 }
 
+// failAndLinger is fail for the reader goroutine: after GOAWAY it wakes
+// every waiter, half-closes TCP and drains what the server still sends for
+// at most a second before closing, so that the server reads our GOAWAY
+// instead of a TCP reset triggered by unread data.
+func (c *h2Client) failAndLinger(err error) {
+	var ce *h2.ConnError
+	if !errors.As(err, &ce) {
+		c.fail(err)
+		return
+	}
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	c.goaway = true
+	c.mu.Unlock()
+	c.sendGoAway(ce.Code, ce.Reason)
+	c.wake()
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+		c.nc.SetReadDeadline(time.Now().Add(time.Second))
+		io.Copy(io.Discard, io.LimitReader(c.nc, 1<<20))
+	}
+	c.shut()
+}
+
 // close ends the connection cleanly: GOAWAY with NO_ERROR, then TCP.
 func (c *h2Client) close() {
 	c.mu.Lock()
@@ -316,6 +344,12 @@ func (c *h2Client) sendGoAway(code h2.ErrCode, debug string) {
 // shut closes TCP and wakes every waiter. c.err is set.
 func (c *h2Client) shut() {
 	c.nc.Close()
+	c.wake()
+}
+
+// wake ends every wait on the connection and drops it from its pool.
+// c.err is set.
+func (c *h2Client) wake() {
 	c.mu.Lock()
 	select {
 	case <-c.done:
@@ -401,7 +435,7 @@ func (c *h2Client) readLoop() {
 				c.resetStream(se.StreamID, se.Code, fmt.Errorf("conn: http2: %w", err))
 				continue
 			}
-			c.fail(fmt.Errorf("conn: http2: %w", err))
+			c.failAndLinger(fmt.Errorf("conn: http2: %w", err))
 			return
 		}
 	}
@@ -749,13 +783,14 @@ func (c *h2Client) streamReset(id uint32, code h2.ErrCode) {
 // resetStream sends RST_STREAM for a stream error we detected and ends the
 // stream with err (RFC 9113, Section 5.4.2).
 func (c *h2Client) resetStream(id uint32, code h2.ErrCode, err error) {
+	// RST_STREAM first: ending the stream may end the connection.
+	c.writeControl(func(b []byte) []byte { return h2.AppendRSTStream(b, id, code) })
 	c.mu.Lock()
 	st := c.streams[id]
 	c.mu.Unlock()
 	if st != nil {
 		st.setReset(err)
 	}
-	c.writeControl(func(b []byte) []byte { return h2.AppendRSTStream(b, id, code) })
 }
 
 // openStream sends an extended CONNECT's HEADERS on a new stream, using a

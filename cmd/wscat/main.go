@@ -9,7 +9,11 @@
 // Messages of up to 100 MiB are received (-limit sets another bound in
 // bytes, -limit -1 none; a larger message closes with 1009, exit 3), and
 // permessage-deflate is offered (-deflate=false offers nothing), as Node's
-// wscat does.
+// wscat does. -http2 opens the WebSocket over HTTP/2 (RFC 8441): TLS with
+// ALPN h2 for wss://, cleartext HTTP/2 with prior knowledge for ws://; it
+// fails clearly when the server does not enable extended CONNECT. Without
+// it, wss:// still uses HTTP/2 when the server offers it. -insecure skips
+// certificate checks for a test server.
 // The exit status is 0 after a normal closure, 1 if the connection or the
 // handshake failed, 2 for a bad command line and 3 for an abnormal closure.
 // The logic lives in internal/wscat.

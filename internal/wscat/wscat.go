@@ -15,7 +15,10 @@
 // declines, and receives large compressible messages in a fraction of the
 // bytes when it accepts. -deflate=false offers nothing, to see a server's
 // uncompressed frames with -frames (compressed ones show RSV=100 and their
-// bytes in hex).
+// bytes in hex). -http2 opens the WebSocket on an HTTP/2 stream (RFC 8441)
+// instead of the HTTP/1.1 Upgrade; with -frames the HTTP/2 frames are
+// printed too ("> http2 DATA stream=1 len=11"), interleaved with the
+// WebSocket frames they carry.
 package wscat
 
 import (
@@ -63,6 +66,7 @@ type Config struct {
 	Timeout      time.Duration // opening handshake bound
 	ReadLimit    int64         // largest message received, in bytes; <0 means none (conn.Options.ReadLimit)
 	Deflate      bool          // offer permessage-deflate (RFC 7692)
+	HTTP2        bool          // WebSocket over HTTP/2 only (RFC 8441)
 }
 
 type listFlag []string
@@ -84,6 +88,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "do not verify the server's TLS certificate (wss:// to a test server)")
 	fs.DurationVar(&cfg.Timeout, "timeout", conn.DefaultHandshakeTimeout, "bound on connecting and the opening handshake")
 	fs.Int64Var(&cfg.ReadLimit, "limit", DefaultReadLimit, "largest message received, in bytes; a larger one closes with 1009 (<0: no limit)")
+	fs.BoolVar(&cfg.HTTP2, "http2", false, "open the WebSocket over HTTP/2 (RFC 8441): TLS with ALPN h2 for wss://, h2c with prior knowledge for ws://; fails if the server does not enable extended CONNECT")
 	fs.BoolVar(&cfg.Deflate, "deflate", true, "offer permessage-deflate compression (RFC 7692); -deflate=false offers nothing")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: wscat [flags] ws://host[:port]/path\n\n"+
@@ -152,8 +157,20 @@ func Run(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.Wr
 	if cfg.Insecure {
 		opts.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
+	if cfg.HTTP2 {
+		opts.HTTPVersion = conn.HTTP2
+	}
 	if cfg.Frames {
 		opts.WrapConn = func(c net.Conn) net.Conn { return newTraceConn(c, diag.line) }
+		// Over HTTP/2 the frames that carry the WebSocket are shown too, in
+		// order: each DATA frame just before the WebSocket frames in it.
+		opts.TraceHTTP2 = func(sent bool, f string) {
+			arrow := "<"
+			if sent {
+				arrow = ">"
+			}
+			diag.line(arrow + " http2 " + f)
+		}
 	}
 	ep, resp, err := conn.Dial(ctx, cfg.URL, opts)
 	if err != nil {
@@ -173,6 +190,9 @@ func Run(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.Wr
 		return ExitFailed
 	}
 	msg := "wscat: connected (" + resp.Status
+	if resp.ProtoMajor == 2 {
+		msg = "wscat: connected over HTTP/2 (" + resp.Status
+	}
 	if p := ep.Subprotocol(); p != "" {
 		msg += ", subprotocol " + p
 	}

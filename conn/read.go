@@ -84,7 +84,13 @@ func (ep *Endpoint) fill() error {
 		ep.flushBeforeRead() // nothing left to read: send coalesced replies first
 	}
 	for {
-		n, err := ep.connRead(ep.rbuf[ep.rend:])
+		var n int
+		var err error
+		if ep.keepalive == nil {
+			n, err = ep.c.Read(ep.rbuf[ep.rend:]) // connRead's first case, one frame less deep
+		} else {
+			n, err = ep.connRead(ep.rbuf[ep.rend:])
+		}
 		ep.rfilled = ep.rend+n == len(ep.rbuf)
 		ep.rend += n
 		if ep.rfilled && ep.rpool == nil {
@@ -97,6 +103,21 @@ func (ep *Endpoint) fill() error {
 			return ioError{err}
 		}
 	}
+}
+
+// waitData reads from the connection if nothing is buffered, between
+// messages. It is where an idle connection waits, and it is called
+// straight from ReadMessage and NextReader rather than from under the
+// frame parser (takeFrame, readNextFrame, fill would do the same read two
+// frames deeper) for the sake of the goroutine's stack: a goroutine that
+// waits here, started fresh for the connection, stays within the runtime's
+// smallest stack (2 KiB) instead of growing to 4 KiB, most of an idle
+// connection's memory (see docs/performance.md).
+func (ep *Endpoint) waitData() error {
+	if ep.rpos < ep.rend || ep.rpending {
+		return nil
+	}
+	return ep.fill()
 }
 
 // connRead reads from the connection. With keepalive on, it keeps the
@@ -378,6 +399,9 @@ func (ep *Endpoint) NextReader() (frame.Opcode, io.Reader, error) {
 	if err := ep.discardMessage(); err != nil {
 		return 0, nil, ep.readFailed(err)
 	}
+	if err := ep.waitData(); err != nil {
+		return 0, nil, ep.readFailed(err)
+	}
 	if err := ep.takeFrame(); err != nil {
 		return 0, nil, ep.readFailed(err)
 	}
@@ -413,6 +437,9 @@ func (ep *Endpoint) ReadMessage(buf []byte) (op frame.Opcode, p []byte, err erro
 		ep.rpart = nil
 	} else {
 		if err := ep.discardMessage(); err != nil {
+			return 0, buf[:0], ep.readFailed(err)
+		}
+		if err := ep.waitData(); err != nil {
 			return 0, buf[:0], ep.readFailed(err)
 		}
 		if err := ep.takeFrame(); err != nil {

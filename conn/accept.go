@@ -21,11 +21,11 @@ type AcceptOptions struct {
 	HandshakeTimeout time.Duration
 }
 
-// errNoHijack is the error when the ResponseWriter of a request that is not
-// HTTP/1.x cannot hand over its connection: an HTTP/2 request, as RFC 8441
-// is not supported.
+// errNoHijack is the error when the ResponseWriter of a request that is
+// neither HTTP/1.x nor HTTP/2 (which Accept serves without a hijack)
+// cannot hand over its connection.
 var errNoHijack = &handshake.Error{Status: http.StatusNotImplemented, Section: "4.1",
-	Reason: "the connection cannot be taken over (HTTP/1.1 only)"}
+	Reason: "the connection cannot be taken over (HTTP/1.1 and HTTP/2 only)"}
 
 // errCannotHijack is the error when the ResponseWriter of an HTTP/1.x
 // request cannot hand over its connection. net/http's own can, so a wrapper
@@ -78,14 +78,48 @@ func hijackError(w http.ResponseWriter, r *http.Request, err error) error {
 // method returning what it wraps, the convention http.ResponseController
 // follows. Otherwise Accept answers an HTTP/1.1 request with 500 Internal
 // Server Error, and the body and the returned *handshake.Error name the
-// wrapper's type and that fix. An HTTP/2 request cannot be taken over at all
-// (RFC 8441 is not supported): Accept answers 501 Not Implemented.
+// wrapper's type and that fix.
 //
 // net/http keeps its own per-request state (about 10 KiB of bufio buffers)
 // until the handler returns, hijacked or not. A server holding many
-// connections should serve each one from a goroutine of its own and
+// HTTP/1.1 connections may serve each one from a goroutine of its own and
 // return from the handler, as internal/echo does: an idle connection then
 // costs about 5.3 KiB in all, against 12.8 KiB if the handler keeps running.
+//
+// # HTTP/2
+//
+// Accept also takes an RFC 8441 extended CONNECT (r.ProtoMajor 2, method
+// CONNECT, :protocol websocket), so one handler serves both versions and
+// the Endpoint behaves the same. It answers 200 with the negotiated
+// Sec-WebSocket-Protocol and -Extensions (no Sec-WebSocket-Accept, RFC
+// 8441, Section 5) and runs the WebSocket on the request's stream: the
+// client's DATA frames through r.Body, ours through w. net/http's HTTP/2
+// server accepts extended CONNECT only when enabled: import
+// github.com/rfc6455/ws/conn/xconnect for its side effect, or run the
+// server with GODEBUG=http2xconnect=1 (docs/http2.md). Refusals are
+// answered without connection-specific fields (handshake.ServeErrorFor).
+// Make sure the route matches the CONNECT method: a ServeMux pattern
+// "GET /chat" does not, "/chat" does.
+//
+// The stream lives only as long as the handler: an HTTP/2 handler must not
+// return before the Endpoint has closed. Wait for it:
+//
+//	ep, err := conn.Accept(w, r, nil)
+//	if err != nil {
+//		return
+//	}
+//	go serve(ep)  // or serve in the handler itself
+//	<-ep.Done()   // over HTTP/1.1 this may be skipped
+//
+// When the Endpoint closes (the close handshake of RFC 6455, Section 7,
+// or a failure), Done is closed and the handler's return ends the stream
+// with END_STREAM. A handler that returns early ends the stream at once,
+// which the Endpoint reports as 1006 (abnormal closure). A write blocked
+// by the peer's HTTP/2 flow-control window is a write blocked by TCP:
+// deadlines and Close abort it (by resetting the stream), and Close stays
+// bounded by CloseTimeout. The peer's RST_STREAM ends the Endpoint with
+// 1006. The server's ReadTimeout and WriteTimeout do not apply to the
+// stream once accepted; the Endpoint's own timeouts do.
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpoint, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}
@@ -96,25 +130,31 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpo
 	}
 	offer, err := handshake.CheckRequest(r, &opts.ServerOptions)
 	if err != nil {
-		handshake.ServeError(w, err)
+		handshake.ServeErrorFor(w, r, err)
 		return nil, err
 	}
 	protocol := handshake.ChooseSubprotocol(offer.Protocols, opts.Subprotocols)
 	accepted, deflateParams := acceptDeflate(offer, &opts.Compression) // RFC 7692, conn/deflate.go
 	hdr, err := handshake.Response(r, offer, protocol, accepted, &opts.ServerOptions)
 	if err != nil {
-		handshake.ServeError(w, err)
+		handshake.ServeErrorFor(w, r, err)
 		return nil, err
+	}
+	timeout := opts.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	o := opts.Options
+	o.Subprotocol = protocol
+	o.Compression.Negotiated = deflateParams
+	if handshake.IsHTTP2(r) {
+		return acceptH2(w, r, hdr, timeout, &o) // RFC 8441, h2server.go
 	}
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		herr := hijackError(w, r, err)
 		handshake.ServeError(w, herr)
 		return nil, errors.Join(herr, err)
-	}
-	timeout := opts.HandshakeTimeout
-	if timeout <= 0 {
-		timeout = DefaultHandshakeTimeout
 	}
 	// net/http may have left its own deadlines on the connection: replace
 	// them with ours for the response, then clear them.
@@ -136,11 +176,16 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpo
 	if n := brw.Reader.Buffered(); n > 0 {
 		buffered, _ = brw.Reader.Peek(n)
 	}
-	o := opts.Options
-	o.Subprotocol = protocol
-	o.Compression.Negotiated = deflateParams
 	return NewEndpoint(nc, buffered, Server, &o), nil
 }
+
+// Done returns a channel that is closed when the Endpoint has closed and
+// released its connection: after the close handshake (RFC 6455, Section
+// 7), a failure, or a dropped connection. Over HTTP/2 a handler waits for
+// it before returning, since the handler's return ends the stream (see
+// Accept); on either version it tells a goroutine that the connection is
+// over without reading from it.
+func (ep *Endpoint) Done() <-chan struct{} { return ep.done }
 
 // bufWriter collects the handshake response so it leaves in one write.
 type bufWriter struct{ buf []byte }

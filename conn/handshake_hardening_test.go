@@ -392,8 +392,9 @@ func httptestServer(t *testing.T, h http.HandlerFunc) string {
 	return ln.Addr().String()
 }
 
-// A ResponseWriter that cannot hijack means a wrapper for HTTP/1.1 (500),
-// but for HTTP/2 the answer stays 501: RFC 8441 is not supported.
+// A ResponseWriter that cannot hijack means a wrapper for HTTP/1.1 (500).
+// Over HTTP/2 nothing is hijacked: a GET with Upgrade is refused with 405
+// and the rule (RFC 8441 extended CONNECT instead; h2server_test.go).
 func TestAcceptNoHijackByProtocol(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -402,7 +403,7 @@ func TestAcceptNoHijackByProtocol(t *testing.T) {
 		wantText     string
 	}{
 		{1, 1, http.StatusInternalServerError, "*httptest.ResponseRecorder implements neither http.Hijacker nor Unwrap() http.ResponseWriter"},
-		{2, 0, http.StatusNotImplemented, "the connection cannot be taken over (HTTP/1.1 only) (RFC 6455, Section 4.1)"},
+		{2, 0, http.StatusMethodNotAllowed, "HTTP/2 has no Upgrade (RFC 9113, Section 8.6)"},
 	} {
 		r := httptestRequest()
 		r.ProtoMajor, r.ProtoMinor, r.Proto = tc.major, tc.minor, fmt.Sprintf("HTTP/%d.%d", tc.major, tc.minor)

@@ -11,10 +11,15 @@
 //	go run ./cmd/wsbench -mode updates -clients 1,10,100 -poll 1s -rate 2 -n 10
 //	go run ./cmd/wsbench -serve 127.0.0.1:8081   # a server for another machine's clients
 //	go run ./cmd/wsbench -addr host:8081         # clients against that server
+//	go run ./cmd/wsbench -rtt 0,20ms,100ms       # through an emulated link, per round trip
 //
 // It prints a table, and writes wsbench.json, wsbench.md (the tables in
 // Markdown), updates.svg, requests.svg and ratios.svg to the -out
-// directory; -render redraws them from a wsbench.json. The logic lives in
+// directory; -render redraws them from a wsbench.json. With -rtt it puts a
+// relay between the clients and the server that delays every byte by half
+// the round trip each way (and paces it to -bandwidth), runs both
+// experiments once per round trip, and writes link-latency.svg,
+// link-bytes.svg and link-requests.svg instead. The logic lives in
 // internal/bench.
 package main
 
@@ -63,6 +68,8 @@ func run() error {
 		addr     = flag.String("addr", "", "`host:port` of a server started with -serve (default: one in this process on 127.0.0.1)")
 		render   = flag.String("render", "", "only redraw the tables and charts of a `wsbench.json` into -out")
 		serve    = flag.String("serve", "", "only serve the benchmark endpoints at this `host:port`, for clients started with -addr")
+		rtts     = flag.String("rtt", "", "round-trip `times` of an emulated link between clients and server, comma-separated (e.g. 0,20ms,100ms); each runs the experiments once. Unset: plain loopback")
+		bw       = flag.String("bandwidth", "0", "`rate` of the emulated link each way, e.g. 100Mbit or 12.5MB/s; 0: unlimited (with -rtt only)")
 	)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), `wsbench measures HTTP polling, long polling and WebSocket side by side:
@@ -71,6 +78,10 @@ requests per second against requests per connection (-mode requests).
 It prints tables and writes JSON, Markdown and SVG charts to -out.
 
 Usage: wsbench [flags]
+
+With -rtt, the flags -n, -rate, -poll, -clients, -r and -duration default
+to 8 updates at 4/s, polling every 125ms, 10 clients, R=1,10,50 and 500ms
+(see bench.DefaultLinkConfig: polling slower than the longest round trip).
 
 `)
 		flag.PrintDefaults()
@@ -93,6 +104,36 @@ Usage: wsbench [flags]
 		BrowserHeaders: *browser,
 	}
 	var err error
+	if *rtts != "" {
+		if cfg.RTTs, err = parseDurations(*rtts); err != nil {
+			return fmt.Errorf("-rtt: %w", err)
+		}
+		if cfg.Bandwidth, err = bench.ParseBandwidth(*bw); err != nil {
+			return fmt.Errorf("-bandwidth: %w", err)
+		}
+		// The link's own defaults, for the flags not given.
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		l := bench.DefaultLinkConfig()
+		if !set["n"] {
+			cfg.Updates = l.Updates
+		}
+		if !set["rate"] {
+			cfg.Rate = l.Rate
+		}
+		if !set["poll"] {
+			cfg.PollInterval = l.PollInterval
+		}
+		if !set["duration"] {
+			cfg.Duration = l.Duration
+		}
+		if !set["clients"] {
+			*clients = joinInts(l.Clients)
+		}
+		if !set["r"] {
+			*perConn = joinInts(l.PerConn)
+		}
+	}
 	if cfg.Clients, err = parseInts(*clients); err != nil {
 		return fmt.Errorf("-clients: %w", err)
 	}
@@ -125,7 +166,11 @@ Usage: wsbench [flags]
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "done in %.1fs (updates %.1fs, requests %.1fs)\n", rep.Seconds, rep.UpdatesSeconds, rep.RequestsSeconds)
+	if len(rep.Links) > 0 {
+		fmt.Fprintf(os.Stderr, "done in %.1fs\n", rep.Seconds)
+	} else {
+		fmt.Fprintf(os.Stderr, "done in %.1fs (updates %.1fs, requests %.1fs)\n", rep.Seconds, rep.UpdatesSeconds, rep.RequestsSeconds)
+	}
 	if err := bench.WriteTable(os.Stdout, rep); err != nil {
 		return err
 	}
@@ -190,6 +235,20 @@ func parseInts(s string) ([]int, error) {
 			return nil, fmt.Errorf("%q is not a positive integer", f)
 		}
 		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseDurations parses a comma-separated list of durations; a bare 0 is
+// allowed.
+func parseDurations(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("%q is not a duration such as 20ms", f)
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }

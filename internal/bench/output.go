@@ -34,6 +34,11 @@ func ReadJSON(r io.Reader) (*Report, error) {
 	if len(rep.Requests) > 0 {
 		rep.Ratios = ratios(rep.Requests, rep.Config.PerConn)
 	}
+	for i, l := range rep.Links {
+		if len(l.Requests) > 0 {
+			rep.Links[i].Ratios = ratios(l.Requests, rep.Config.PerConn)
+		}
+	}
 	return &rep, nil
 }
 
@@ -53,6 +58,12 @@ func WriteFiles(dir string, rep *Report) ([]string, error) {
 	}
 	if len(rep.Requests) > 0 {
 		files = append(files, file{FileRequests, WriteRequestsSVG}, file{FileRatios, WriteRatiosSVG})
+	}
+	if hasLinkUpdates(rep) {
+		files = append(files, file{FileLinkLatency, WriteLinkLatencySVG}, file{FileLinkBytes, WriteLinkBytesSVG})
+	}
+	if hasLinkRequests(rep) {
+		files = append(files, file{FileLinkRequests, WriteLinkRequestsSVG})
 	}
 	var paths []string
 	for _, f := range files {

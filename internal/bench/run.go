@@ -66,6 +66,15 @@ type Config struct {
 	RunUpdates  bool `json:"run_updates"`  // run the updates experiment
 	RunRequests bool `json:"run_requests"` // run the requests experiment
 
+	// RTTs, if set, runs the experiments once per round-trip time through
+	// a Relay between the clients and the server (an emulated link, see
+	// Link) instead of over plain loopback; 0 is the relay with no delay.
+	// The memory of waiting clients is not measured then.
+	RTTs []time.Duration `json:"rtts_ns,omitempty"`
+	// Bandwidth is the link's rate in each direction, bytes per second
+	// (0 = unlimited); it applies only with RTTs.
+	Bandwidth int64 `json:"bandwidth,omitempty"`
+
 	// Progress, if set, is called with a one-line status before each cell.
 	Progress func(line string) `json:"-"`
 }
@@ -248,6 +257,7 @@ type Report struct {
 	Idle            []IdleResult     `json:"idle,omitempty"` // memory per waiting client, by update mode
 	Requests        []RequestsResult `json:"requests,omitempty"`
 	Ratios          []Ratio          `json:"ratios,omitempty"` // one per R, in Config.PerConn order
+	Links           []LinkResult     `json:"links,omitempty"`  // one per Config.RTTs, when set
 }
 
 // Run runs the experiments cfg asks for and returns their report.
@@ -268,6 +278,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Machine.Server = cfg.Addr
 	}
 	defer r.ctl.CloseIdleConnections()
+	if len(cfg.RTTs) > 0 {
+		if err := r.overLinks(ctx, rep); err != nil {
+			return nil, err
+		}
+		rep.Seconds = time.Since(rep.Started).Seconds()
+		return rep, nil
+	}
 	if cfg.RunUpdates {
 		t0 := time.Now()
 		res, idle, err := r.updates(ctx)
@@ -327,6 +344,9 @@ type runner struct {
 	server  *Counter     // the server's count of the measured connections; nil if not in process
 	cell    int          // cells run so far
 	cells   int          // cells in all
+
+	overLink bool   // base is a Relay's: no idle-memory cells, cheap warm-ups
+	label    string // prefix of the progress lines
 }
 
 // settle returns the bytes the clients counted on c since c0, and those
@@ -368,7 +388,7 @@ func (r *runner) header() http.Header {
 func (r *runner) progress(format string, args ...any) {
 	r.cell++
 	if r.cfg.Progress != nil {
-		r.cfg.Progress(fmt.Sprintf("[%d/%d] ", r.cell, r.cells) + fmt.Sprintf(format, args...))
+		r.cfg.Progress(r.label + fmt.Sprintf("[%d/%d] ", r.cell, r.cells) + fmt.Sprintf(format, args...))
 	}
 }
 
@@ -398,7 +418,7 @@ func (r *runner) control(ctx context.Context, method, path string, q url.Values)
 func (r *runner) updates(ctx context.Context) ([]UpdatesResult, []IdleResult, error) {
 	cfg := r.cfg
 	r.cell, r.cells = 0, len(cfg.Clients)*len(UpdateModes)*cfg.Rounds
-	idle := r.server != nil && cfg.IdleClients > 0
+	idle := r.server != nil && cfg.IdleClients > 0 && !r.overLink
 	if idle {
 		r.cells += len(UpdateModes) * cfg.Rounds
 	}
@@ -528,14 +548,28 @@ func (r *runner) updatesCell(ctx context.Context, mode string, clients, n int) (
 			})
 		}
 	case ModeWebSocket:
-		// All clients are connected before the first update exists.
-		for _, rc := range rcs {
-			wu, err := dialUpdates(ctx, cs, r.base, rc)
-			if err != nil {
-				return UpdatesSample{}, err
+		// All clients are connected before the first update exists. They
+		// dial at once: over an emulated link a handshake takes two round
+		// trips (TCP's, then the upgrade's).
+		wus := make([]*wsUpdates, len(rcs))
+		errs := make([]error, len(rcs))
+		var wg sync.WaitGroup
+		for i, rc := range rcs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				wus[i], errs[i] = dialUpdates(ctx, cs, r.base, rc)
+			}()
+		}
+		wg.Wait()
+		for _, wu := range wus {
+			if wu != nil {
+				cleanup = append(cleanup, wu.abort)
+				tasks = append(tasks, func() error { return wu.receive(ctx) })
 			}
-			cleanup = append(cleanup, wu.abort)
-			tasks = append(tasks, func() error { return wu.receive(ctx) })
+		}
+		if err := errors.Join(errs...); err != nil {
+			return UpdatesSample{}, err
 		}
 	default:
 		return UpdatesSample{}, fmt.Errorf("bench: unknown updates mode %q", mode)
@@ -595,11 +629,15 @@ func (r *runner) requests(ctx context.Context) ([]RequestsResult, error) {
 	for i := range payload {
 		payload[i] = 'a' + byte(i%26)
 	}
+	warmR := 10
+	if r.overLink {
+		warmR = slices.Min(cfg.PerConn) // a connection begun is finished: 10 exchanges at 100 ms take a second
+	}
 	if !cfg.NoWarm {
 		r.cells += len(RequestModes)
 		for _, mode := range RequestModes {
 			r.progress("requests warm-up: %s", mode)
-			if _, err := r.requestsCell(ctx, mode, 10, cfg.Duration/2, payload); err != nil {
+			if _, err := r.requestsCell(ctx, mode, warmR, cfg.Duration/2, payload); err != nil {
 				return nil, fmt.Errorf("requests warm-up, %s: %w", mode, err)
 			}
 		}

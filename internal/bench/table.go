@@ -32,7 +32,11 @@ func timesWS(rep *Report, u UpdatesResult) string {
 // agreed in every round ("" when the server ran elsewhere).
 func countCheck(rep *Report) string {
 	rounds, off := 0, 0
-	for _, u := range rep.Updates {
+	updates, requests := rep.Updates, rep.Requests
+	for _, l := range rep.Links {
+		updates, requests = append(updates, l.Updates...), append(requests, l.Requests...)
+	}
+	for _, u := range updates {
 		for _, s := range u.Rounds {
 			rounds++
 			if s.ServerBy != s.Bytes {
@@ -40,7 +44,7 @@ func countCheck(rep *Report) string {
 			}
 		}
 	}
-	for _, r := range rep.Requests {
+	for _, r := range requests {
 		for _, s := range r.Rounds {
 			rounds++
 			if s.ServerBy != s.Bytes {
@@ -126,7 +130,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 			return err
 		}
 	}
-	return nil
+	return writeLinkTables(w, rep, false)
 }
 
 // ratioAt returns the report's ratios at R=pc (zero if absent).
@@ -207,7 +211,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			fmt.Fprintf(w, " %.2f | %.2f |\n", rt.CPUNewConnOverWS, rt.CPUKeepAliveOverWS)
 		}
 	}
-	return nil
+	return writeLinkTables(w, rep, true)
 }
 
 // requestsRows gives the cells of the requests table, one row per R: the

@@ -61,7 +61,7 @@ var policy = []rule{
 	{Pkg: "internal/h2", Std: []string{"bufio", "encoding/binary", "errors", "fmt", "io", "strconv", "strings"}},
 	// Application packages and commands may use the public packages and each other.
 	{Pkg: "internal/*", Mod: []string{"frame", "handshake", "conn", "internal/*"}},
-	{Pkg: "cmd/*", Mod: []string{"frame", "handshake", "conn", "internal/*"}},
+	{Pkg: "cmd/*", Mod: []string{"frame", "handshake", "conn", "conn/xconnect", "internal/*"}},
 	{Pkg: "internal/*/*", Mod: []string{"frame", "handshake", "conn", "internal/*", "internal/*/*"}},
 }
 

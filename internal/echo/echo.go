@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
 	"github.com/rfc6455/ws/internal/token"
 )
 
@@ -56,11 +57,16 @@ type Options struct {
 
 // Handler returns an http.Handler that accepts WebSocket connections and
 // echoes every message with its type until the peer closes. opts may be nil.
+// It accepts the HTTP/1.1 Upgrade and, over HTTP/2, the extended CONNECT
+// of RFC 8441 (when net/http's server has it on: see conn/xconnect).
 //
-// Each connection is served by a goroutine of its own, and the HTTP
-// handler returns right after the handshake: net/http then frees the
-// buffers and state it holds for a request (about 10 KiB), which it would
-// otherwise keep as long as the handler runs.
+// Over HTTP/1.1 each connection is served by a goroutine of its own, and
+// the HTTP handler returns right after the handshake: net/http then frees
+// the buffers and state it holds for a request (about 10 KiB), which it
+// would otherwise keep as long as the handler runs. Over HTTP/2 the
+// WebSocket is the request's stream, which ends when the handler returns:
+// the handler serves the connection itself and returns once the Endpoint
+// is done (conn.Accept).
 func Handler(opts *Options) http.Handler {
 	var o Options
 	if opts != nil {
@@ -101,19 +107,25 @@ func Handler(opts *Options) http.Handler {
 		if o.Conns != nil {
 			o.Conns.Add(1)
 		}
-		go serve(ep, &o, logf)
+		if handshake.IsHTTP2(r) {
+			serve(ep, &o, logf, " over "+r.Proto)
+			<-ep.Done() // the stream must outlive the Endpoint
+			return
+		}
+		go serve(ep, &o, logf, "")
 	})
 }
 
-// serve echoes on one connection until it ends.
-func serve(ep *conn.Endpoint, o *Options, logf func(string, ...any)) {
+// serve echoes on one connection until it ends, then closes it;
+// via says which protocol carried it, for the log ("" for HTTP/1.1).
+func serve(ep *conn.Endpoint, o *Options, logf func(string, ...any), via string) {
 	if o.Conns != nil {
 		defer o.Conns.Done()
 	}
 	if p := ep.Subprotocol(); p != "" {
-		logf("echo: %s: open, subprotocol %s", ep.RemoteAddr(), p)
+		logf("echo: %s: open%s, subprotocol %s", ep.RemoteAddr(), via, p)
 	} else {
-		logf("echo: %s: open", ep.RemoteAddr())
+		logf("echo: %s: open%s", ep.RemoteAddr(), via)
 	}
 	if o.Context != nil {
 		stop := context.AfterFunc(o.Context, func() {

@@ -69,8 +69,11 @@ func h2Parse(h h2.FrameHeader, p []byte) (string, []byte, error) {
 		return fmt.Sprintf("WINDOW_UPDATE %d %d", h.StreamID, inc), h2.AppendWindowUpdate(nil, h.StreamID, inc), err
 	case h2.FramePriority:
 		return "PRIORITY", nil, h2.ParsePriority(h, p)
+	case h2.FramePushPromise:
+		id, block, err := h2.ParsePushPromise(h, p)
+		return fmt.Sprintf("PUSH_PROMISE %d %x", id, block), nil, err
 	}
-	return "", nil, nil // PUSH_PROMISE and unknown types: no parser here
+	return "", nil, nil // unknown types are ignored (RFC 9113, Section 4.1)
 }
 
 // FuzzH2Frames: Property: arbitrary bytes read as HTTP/2 frames with

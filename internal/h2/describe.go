@@ -45,6 +45,11 @@ func Describe(h FrameHeader, p []byte) string {
 			_, err = ParseContinuation(h, p)
 		case FramePriority:
 			err = ParsePriority(h, p)
+		case FramePushPromise:
+			var id uint32
+			if id, _, err = ParsePushPromise(h, p); err == nil {
+				b.WriteString(" promised=" + utoa(id))
+			}
 		}
 	case FrameSettings:
 		if h.Flags.Has(FlagAck) {

@@ -58,10 +58,12 @@
 //   - RFC 7541, Sections 2–7 and Appendices A, B: HPACK decoding in full,
 //     encoding without the dynamic table.
 //
-// Not covered: PUSH_PROMISE payloads (a client that sends
+// Not covered: server push beyond parsing PUSH_PROMISE (a client that sends
 // SETTINGS_ENABLE_PUSH=0 treats one as a PROTOCOL_ERROR, RFC 9113,
-// Section 6.6), priority signalling beyond parsing, and padding on frames we
-// send.
+// Section 6.6), priority signalling beyond parsing (deprecated, Section
+// 5.3.2), padding on frames we send, and the rules of HTTP messages over
+// HTTP/2 (Section 8: pseudo-header fields, lower-case names), which need
+// the stream's state and belong to the caller.
 //
 // https://www.rfc-editor.org/rfc/rfc9113, https://www.rfc-editor.org/rfc/rfc7541,
 // https://www.rfc-editor.org/rfc/rfc8441

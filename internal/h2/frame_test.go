@@ -71,6 +71,9 @@ func reencode(h FrameHeader, p []byte) ([]byte, error) {
 		return AppendWindowUpdate(nil, h.StreamID, inc), nil
 	case FramePriority:
 		return nil, ParsePriority(h, p)
+	case FramePushPromise:
+		_, _, err := ParsePushPromise(h, p)
+		return nil, err
 	}
 	return nil, nil
 }

@@ -50,6 +50,7 @@ var (
 	errIndexZero       = hpackErr("6.1", "index 0 is not used")
 	errSizeUpdateLate  = hpackErr("4.2", "dynamic table size update after a header field representation")
 	errSizeUpdateLimit = hpackErr("6.3", "dynamic table size update above the SETTINGS_HEADER_TABLE_SIZE we advertised")
+	errSizeUpdateMiss  = hpackErr("4.2", "no dynamic table size update at the start of the first block after SETTINGS_HEADER_TABLE_SIZE was lowered")
 )
 
 // A Decoder decodes the header blocks of one direction of a connection
@@ -58,21 +59,40 @@ var (
 // whole (a HEADERS frame and its CONTINUATIONs joined), or the tables fall
 // out of step. A Decoder is not safe for concurrent use.
 type Decoder struct {
-	limit   uint32 // SETTINGS_HEADER_TABLE_SIZE we advertise: the protocol limit
+	limit   uint32 // SETTINGS_HEADER_TABLE_SIZE in force: the protocol limit
 	table   dynamicTable
 	maxList uint32 // SetMaxHeaderListSize; 0: no bound
+	// mustUpdate: the limit went below the table's maximum, so the next
+	// block must start with a size update (RFC 7541, Section 4.2).
+	mustUpdate bool
 
 	name, value, joined []byte // scratch for literals, reused
 }
 
 // NewDecoder returns a Decoder for a peer that may use a dynamic table of up
-// to maxTableSize bytes, the SETTINGS_HEADER_TABLE_SIZE we advertise (4096
-// unless we send another value, RFC 9113, Section 6.5.2). The table starts at
-// that size (RFC 7541, Section 4.2).
+// to maxTableSize bytes, the SETTINGS_HEADER_TABLE_SIZE in force (RFC 9113,
+// Section 6.5.2). That is 4096 at the start of a connection even if we
+// advertise less: the peer may use the initial value until it has received
+// our SETTINGS (Section 6.5.3), so lower the limit with SetMaxTableSize once
+// the peer acknowledges them. The table starts at that size (RFC 7541,
+// Section 4.2).
 func NewDecoder(maxTableSize uint32) *Decoder {
 	d := &Decoder{limit: maxTableSize}
 	d.table.max = maxTableSize
 	return d
+}
+
+// SetMaxTableSize sets the limit on the peer's dynamic table: the
+// SETTINGS_HEADER_TABLE_SIZE we advertised, once the peer has acknowledged
+// it. If the peer's table may now be larger than n, its encoder "MUST signal"
+// the change, and the next header block must start with a dynamic table size
+// update of at most n (RFC 7541, Section 4.2); a block without one is a
+// decoding error.
+func (d *Decoder) SetMaxTableSize(n uint32) {
+	d.limit = n
+	if d.table.max > n {
+		d.mustUpdate = true
+	}
 }
 
 // SetMaxHeaderListSize bounds the size of a decoded header list, the sum of
@@ -106,6 +126,11 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 			f   HeaderField
 			err error
 		)
+		// "the encoder MUST signal the change in the dynamic table size" after
+		// we lower our setting: a size update comes first (Section 4.2).
+		if d.mustUpdate && b&0xe0 != 0x20 {
+			return errSizeUpdateMiss
+		}
 		switch {
 		case b&0x80 != 0:
 			// Indexed Header Field Representation: 1 + 7-bit index (Section 6.1).
@@ -136,6 +161,7 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 				return fmt.Errorf("%w: %d > %d", errSizeUpdateLimit, n, d.limit)
 			}
 			d.table.setMax(uint32(n))
+			d.mustUpdate = false
 			continue
 		default:
 			// Literal Header Field with Incremental Indexing: 01 + 6-bit name
@@ -202,6 +228,9 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 				return err
 			}
 		}
+	}
+	if d.mustUpdate {
+		return errSizeUpdateMiss
 	}
 	if over {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrHeaderListTooLarge, listSize, d.maxList)

@@ -433,3 +433,44 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// TestSetMaxTableSize: once we lower SETTINGS_HEADER_TABLE_SIZE and the peer
+// acknowledges it, its next block must start with a size update within the
+// new limit (RFC 7541, Section 4.2).
+func TestSetMaxTableSize(t *testing.T) {
+	t.Parallel()
+	custom := "400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572" // C.2.1, 55 bytes
+	tests := []struct {
+		name    string
+		block   string
+		section string // "" for success
+	}{
+		{"block without the size update (4.2)", "be", "4.2"},
+		{"size update above the new limit (6.3)", "3f 22 be", "6.3"}, // 31+34 = 65
+		{"size update to the new limit, entry kept", "3f 21 be", ""}, // 64
+		{"two size updates, the first to 0, evicting", "20 3f 21 82", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewDecoder(4096)
+			if _, err := decodeAll(d, unhex(t, custom)); err != nil {
+				t.Fatal(err)
+			}
+			d.SetMaxTableSize(64)
+			_, err := decodeAll(d, unhex(t, tt.block))
+			var ce *ConnError
+			switch {
+			case tt.section == "" && err != nil:
+				t.Fatalf("Decode(%s) = %v", tt.block, err)
+			case tt.section != "" && (!errors.As(err, &ce) || !strings.Contains(ce.Reason, "Section "+tt.section+")")):
+				t.Fatalf("Decode(%s) = %v, want a COMPRESSION_ERROR citing Section %s", tt.block, err, tt.section)
+			}
+		})
+	}
+	// Raising the limit needs no update.
+	d := NewDecoder(4096)
+	d.SetMaxTableSize(8192)
+	if _, err := decodeAll(d, unhex(t, "82")); err != nil {
+		t.Errorf("after raising the limit: %v", err)
+	}
+}

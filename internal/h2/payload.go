@@ -12,10 +12,11 @@ import (
 // or connection state (a DATA frame on an idle stream, CONTINUATION
 // sequencing, flow control) are the caller's.
 
-// padded strips the Pad Length field and the padding of a DATA or HEADERS
-// payload (RFC 9113, Sections 6.1, 6.2) when FlagPadded is set. fixed is the
-// number of bytes after the Pad Length field that the frame requires before
-// its content (5 for HEADERS with FlagPriority). It returns the payload
+// padded strips the Pad Length field and the padding of a DATA, HEADERS or
+// PUSH_PROMISE payload (RFC 9113, Sections 6.1, 6.2, 6.6) when FlagPadded is
+// set. fixed is the number of bytes after the Pad Length field that the
+// frame requires before its content (5 for HEADERS with FlagPriority, 4 for
+// PUSH_PROMISE). It returns the payload
 // without Pad Length field and padding.
 func padded(h FrameHeader, p []byte, fixed int) ([]byte, error) {
 	if !h.Flags.Has(FlagPadded) {
@@ -32,11 +33,14 @@ func padded(h FrameHeader, p []byte, fixed int) ([]byte, error) {
 	pad := int(p[0])
 	// "If the length of the padding is the length of the frame payload or
 	// greater, the recipient MUST treat this as a connection error ... of
-	// type PROTOCOL_ERROR." (Section 6.1; Section 6.2 likewise for HEADERS)
+	// type PROTOCOL_ERROR." (Section 6.1; Sections 6.2 and 6.6 likewise)
 	if pad > len(p)-1-fixed {
 		section := "6.1"
-		if h.Type != FrameData {
+		switch h.Type {
+		case FrameHeaders:
 			section = "6.2"
+		case FramePushPromise:
+			section = "6.6"
 		}
 		return nil, connErr(ErrCodeProtocol, section, h.Type.String()+" padding of "+itoa(pad)+" bytes exceeds its payload of "+itoa(len(p))+" bytes")
 	}
@@ -92,6 +96,24 @@ func ParseContinuation(h FrameHeader, p []byte) (block []byte, err error) {
 		return nil, connErr(ErrCodeProtocol, "6.10", "CONTINUATION frame on stream 0")
 	}
 	return p, nil
+}
+
+// ParsePushPromise returns the promised stream identifier and the field
+// block fragment of a PUSH_PROMISE frame, without padding (RFC 9113,
+// Section 6.6). A client that sent SETTINGS_ENABLE_PUSH=0 must instead treat
+// any PUSH_PROMISE as a connection error of type PROTOCOL_ERROR (Section
+// 6.6); that check, which needs the settings, is the caller's.
+func ParsePushPromise(h FrameHeader, p []byte) (promisedID uint32, block []byte, err error) {
+	// "If the Stream Identifier field specifies the value 0x00, a recipient
+	// MUST respond with a connection error ... of type PROTOCOL_ERROR."
+	if h.StreamID == 0 {
+		return 0, nil, connErr(ErrCodeProtocol, "6.6", "PUSH_PROMISE frame on stream 0")
+	}
+	rest, err := padded(h, p, 4) // Promised Stream ID: R bit and 31 bits
+	if err != nil {
+		return 0, nil, err
+	}
+	return binary.BigEndian.Uint32(rest) & (1<<31 - 1), rest[4:], nil
 }
 
 // ParseSettings checks a SETTINGS frame (RFC 9113, Section 6.5) and calls fn,

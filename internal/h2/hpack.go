@@ -66,7 +66,9 @@ type Decoder struct {
 	// block must start with a size update (RFC 7541, Section 4.2).
 	mustUpdate bool
 
-	name, value, joined []byte // scratch for literals, reused
+	// Scratch buffers, reused: Huffman-decoded name and value, and the two
+	// joined before their copy into one string.
+	name, value, joined []byte
 }
 
 // NewDecoder returns a Decoder for a peer that may use a dynamic table of up
@@ -117,32 +119,32 @@ func (d *Decoder) SetMaxHeaderListSize(n uint32) { d.maxList = n }
 // wrapping ErrHeaderListTooLarge. An error from emit stops decoding and is
 // returned as is (the tables are then out of step).
 func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
-	var listSize uint64
-	over := false
+	var listSize uint64 // sum of Size over the fields so far
+	over := false       // listSize went past the bound
 	fieldSeen := false
 	for len(block) > 0 {
 		b := block[0]
-		var (
-			f   HeaderField
-			err error
-		)
 		// "the encoder MUST signal the change in the dynamic table size" after
 		// we lower our setting: a size update comes first (Section 4.2).
 		if d.mustUpdate && b&0xe0 != 0x20 {
 			return errSizeUpdateMiss
 		}
+		var (
+			f    HeaderField
+			size uint64 // f.Size(), known even when f's strings are not copied
+			err  error
+		)
 		switch {
 		case b&0x80 != 0:
 			// Indexed Header Field Representation: 1 + 7-bit index (Section 6.1).
 			var idx uint64
-			idx, block, err = readInt(7, block)
-			if err != nil {
+			if idx, block, err = readInt(7, block); err != nil {
 				return err
 			}
-			f, err = d.at(idx)
-			if err != nil {
+			if f, err = d.at(idx); err != nil {
 				return err
 			}
+			size = uint64(f.Size())
 		case b&0xe0 == 0x20:
 			// Dynamic Table Size Update: 001 + 5-bit size (Section 6.3).
 			// "This dynamic table size update MUST occur at the beginning of
@@ -151,8 +153,7 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 				return errSizeUpdateLate
 			}
 			var n uint64
-			n, block, err = readInt(5, block)
-			if err != nil {
+			if n, block, err = readInt(5, block); err != nil {
 				return err
 			}
 			// "The new maximum size MUST be lower than or equal to the limit
@@ -167,14 +168,16 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 			// Literal Header Field with Incremental Indexing: 01 + 6-bit name
 			// index (Section 6.2.1); without Indexing: 0000 + 4-bit (6.2.2);
 			// Never Indexed: 0001 + 4-bit (6.2.3). Index 0: a literal name.
-			prefix, index := 4, false
-			if b&0xc0 == 0x40 {
-				prefix, index = 6, true
+			prefix, index := 4, b&0xc0 == 0x40
+			if index {
+				prefix = 6
 			}
 			f.Sensitive = b&0xf0 == 0x10
+			// Past the bound, a field that does not enter the dynamic table is
+			// only stepped over: no Huffman decoding, no copy.
+			skip := over && !index
 			var idx uint64
-			idx, block, err = readInt(prefix, block)
-			if err != nil {
+			if idx, block, err = readInt(prefix, block); err != nil {
 				return err
 			}
 			var name, value []byte
@@ -184,42 +187,30 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 					return err
 				}
 				f.Name = nf.Name
-			} else {
-				if name, block, err = readString(block, &d.name); err != nil {
-					return err
-				}
-			}
-			if value, block, err = readString(block, &d.value); err != nil {
+			} else if name, block, err = readString(block, &d.name, skip); err != nil {
 				return err
 			}
-			size := uint64(len(f.Name)+len(name)+len(value)) + 32
+			if value, block, err = readString(block, &d.value, skip); err != nil {
+				return err
+			}
+			size = uint64(len(f.Name)+len(name)+len(value)) + 32
 			if index || !over && !d.exceeds(listSize+size) {
-				// Copy the strings: one allocation for name and value.
+				// Copy the strings out of the block and scratch buffers, name
+				// and value in one allocation.
 				if idx > 0 {
 					f.Value = string(value)
 				} else {
 					d.joined = append(append(d.joined[:0], name...), value...)
-					s := string(d.joined)
-					f.Name, f.Value = s[:len(name)], s[len(name):]
+					nv := string(d.joined)
+					f.Name, f.Value = nv[:len(name)], nv[len(name):]
 				}
 			}
 			if index {
 				d.table.add(HeaderField{Name: f.Name, Value: f.Value})
 			}
-			listSize += size
-			fieldSeen = true
-			if !over && d.exceeds(listSize) {
-				over = true
-			}
-			if !over {
-				if err := emit(f); err != nil {
-					return err
-				}
-			}
-			continue
 		}
 		fieldSeen = true
-		listSize += uint64(f.Size())
+		listSize += size
 		if !over && d.exceeds(listSize) {
 			over = true
 		}
@@ -233,7 +224,7 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 		return errSizeUpdateMiss
 	}
 	if over {
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrHeaderListTooLarge, listSize, d.maxList)
+		return fmt.Errorf("%w: over %d bytes", ErrHeaderListTooLarge, d.maxList)
 	}
 	return nil
 }
@@ -291,8 +282,9 @@ func readInt(n int, b []byte) (uint64, []byte, error) {
 // readString decodes a string literal at the start of b (RFC 7541,
 // Section 5.2): an H bit, a 7-bit-prefix length, and that many bytes, raw or
 // Huffman-coded. It returns the string, which aliases b or, if Huffman-coded,
-// *scratch (reused), and the rest of b.
-func readString(b []byte, scratch *[]byte) (s, rest []byte, err error) {
+// *scratch (reused), and the rest of b. With skip, a Huffman-coded string is
+// returned undecoded: the caller only steps over it.
+func readString(b []byte, scratch *[]byte, skip bool) (s, rest []byte, err error) {
 	if len(b) == 0 {
 		return nil, nil, errStrTruncated
 	}
@@ -305,7 +297,7 @@ func readString(b []byte, scratch *[]byte) (s, rest []byte, err error) {
 		return nil, nil, fmt.Errorf("%w: %d bytes announced, %d left", errStrTruncated, n, len(b))
 	}
 	s, rest = b[:n], b[n:]
-	if huffman {
+	if huffman && !skip {
 		if *scratch, err = HuffmanDecode((*scratch)[:0], s); err != nil {
 			return nil, nil, err
 		}

@@ -320,20 +320,21 @@ func TestHeaderListTooLarge(t *testing.T) {
 	}
 	// An indexed literal after the bound is crossed must still enter the
 	// dynamic table, so that the next block decodes (the connection survives).
-	block = append(block, unhex(t, "400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572")...)
+	block = append(block, unhex(t, "400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572")...) // C.2.1, raw
+	block = append(block, unhex(t, "4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf")...)                // C.4.3, Huffman
 	d := NewDecoder(4096)
 	d.SetMaxHeaderListSize(200)
 	got, err := decodeAll(d, block)
 	if !errors.Is(err, ErrHeaderListTooLarge) || len(got) != 2 {
 		t.Fatalf("Decode = %d fields, %v; want the 2 fields within 200 bytes and ErrHeaderListTooLarge", len(got), err)
 	}
-	got, err = decodeAll(d, unhex(t, "be"))
-	if err != nil || !equalFields(got, fields("custom-key", "custom-header")) {
-		t.Fatalf("next block: %v, %v; want custom-key from the dynamic table", got, err)
+	got, err = decodeAll(d, unhex(t, "be bf"))
+	if err != nil || !equalFields(got, fields("custom-key", "custom-value", "custom-key", "custom-header")) {
+		t.Fatalf("next block: %v, %v; want both custom-key entries from the dynamic table", got, err)
 	}
 	// 0 means no bound.
 	d.SetMaxHeaderListSize(0)
-	if got, err := decodeAll(d, block); err != nil || len(got) != 11 {
+	if got, err := decodeAll(d, block); err != nil || len(got) != 12 {
 		t.Errorf("no bound: %d fields, %v", len(got), err)
 	}
 }

@@ -60,6 +60,10 @@ const (
 	// h2CloseWait bounds the wait for the write lock when a stream ends
 	// (END_STREAM or RST_STREAM) and when the connection sends GOAWAY.
 	h2CloseWait = 2 * time.Second
+	// h2ControlWriteTimeout bounds the write of a frame of our own
+	// (SETTINGS and PING acknowledgements, WINDOW_UPDATE, RST_STREAM): a
+	// server that reads nothing for that long has its connection closed.
+	h2ControlWriteTimeout = DefaultWriteTimeout
 	// DefaultHTTP2IdleTimeout is how long a pooled HTTP/2 connection with
 	// no WebSocket stays open when HTTP2Pool.IdleTimeout is 0.
 	DefaultHTTP2IdleTimeout = 90 * time.Second
@@ -228,9 +232,13 @@ func (c *h2Client) lockWrite(abort <-chan struct{}, deadline time.Time) bool {
 	return c.wmu.lockBy(c.done, abort, deadline)
 }
 
-// writeLocked writes b (whole frames) with the write lock held. A failed
-// write ends the connection: a frame cut short cannot be resumed.
-func (c *h2Client) writeLocked(b []byte) error {
+// writeLocked writes b (whole frames) with the write lock held, by
+// deadline (zero: none). A failed write ends the connection: a frame cut
+// short cannot be resumed. So a stream's write deadline that passes while
+// TCP itself is blocked (the server reads nothing at all) ends the whole
+// connection, as it would end a WebSocket's own TCP connection.
+func (c *h2Client) writeLocked(b []byte, deadline time.Time) error {
+	c.nc.SetWriteDeadline(deadline)
 	if _, err := c.nc.Write(b); err != nil {
 		c.fail(err)
 		return err
@@ -247,7 +255,7 @@ func (c *h2Client) writeControl(build func([]byte) []byte) error {
 	}
 	defer c.wmu.unlock()
 	c.wbuf = build(c.wbuf[:0])
-	return c.writeLocked(c.wbuf)
+	return c.writeLocked(c.wbuf, time.Now().Add(h2ControlWriteTimeout))
 }
 
 // fail ends the connection with err. A *h2.ConnError is announced to the
@@ -849,7 +857,8 @@ func (c *h2Client) openStream(ctx context.Context, fields []h2.HeaderField) (*h2
 		rest = rest[k:]
 	}
 	c.wbuf = b
-	if err := c.writeLocked(b); err != nil {
+	dl, _ := ctx.Deadline()
+	if err := c.writeLocked(b, dl); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -867,8 +876,7 @@ type h2ClientStream struct {
 	// Under c.mu:
 	changed   chan struct{} // closed and replaced on every change a waiter may await
 	resp      *http.Response
-	buf       []byte // received, unread: at most the window we granted
-	off       int
+	buf       chunkQueue // received, unread: at most the window we granted
 	recvWin   int64 // what the server may still send
 	unacked   int64 // read by the application, not yet given back
 	remoteEnd bool  // END_STREAM received (RFC 9113, Section 5.1, half-closed (remote))
@@ -993,20 +1001,24 @@ func (st *h2ClientStream) data(h h2.FrameHeader, data []byte) error {
 		return &h2.StreamError{StreamID: st.id, Code: h2.ErrCodeFlowControl, Reason: fmt.Sprintf("DATA of %d bytes beyond the stream window of %d (RFC 9113, Section 6.9.1)", n, st.recvWin)}
 	}
 	st.recvWin -= n
-	// Padding is never read: it counts as read at once.
-	st.unacked += n - int64(len(data))
+	// Padding is never read: it is given back at once, as is the data of
+	// a stream the application has closed.
+	credit := n - int64(len(data))
 	if st.closed || st.reset {
-		st.unacked += int64(len(data))
+		credit = n
 	} else if len(data) > 0 {
-		if st.off > 0 && st.off == len(st.buf) {
-			st.buf, st.off = st.buf[:0], 0
-		}
-		st.buf = append(st.buf, data...)
+		st.buf.write(data)
 	}
 	if h.Flags.Has(h2.FlagEndStream) {
 		st.remoteEnd = true
 	}
 	st.wakeLocked()
+	if credit > 0 && !st.remoteEnd && !st.reset && !st.closed {
+		st.recvWin += credit
+		c.mu.Unlock()
+		c.writeControl(func(b []byte) []byte { return h2.AppendWindowUpdate(b, st.id, uint32(credit)) })
+		c.mu.Lock()
+	}
 	return nil
 }
 
@@ -1079,7 +1091,7 @@ func (st *h2ClientStream) awaitResponse(ctx context.Context) (*http.Response, er
 func (st *h2ClientStream) Read(p []byte) (int, error) {
 	c := st.c
 	c.mu.Lock()
-	for st.off == len(st.buf) {
+	for st.buf.n == 0 {
 		if st.closed {
 			c.mu.Unlock()
 			return 0, net.ErrClosed
@@ -1097,15 +1109,7 @@ func (st *h2ClientStream) Read(p []byte) (int, error) {
 			return 0, os.ErrDeadlineExceeded
 		}
 	}
-	n := copy(p, st.buf[st.off:])
-	st.off += n
-	if st.off == len(st.buf) {
-		st.off = 0
-		st.buf = st.buf[:0]
-		if cap(st.buf) > 64<<10 {
-			st.buf = nil // a burst's buffer is not kept by an idle stream
-		}
-	}
+	n := st.buf.read(p)
 	st.unacked += int64(n)
 	var inc int64
 	if !st.remoteEnd && !st.reset && st.unacked >= h2StreamWindow/4 {
@@ -1166,7 +1170,7 @@ func (st *h2ClientStream) Write(p []byte) (int, error) {
 			return written, err
 		}
 		c.wbuf = h2.AppendData(c.wbuf[:0], st.id, false, p[:n])
-		err := c.writeLocked(c.wbuf)
+		err := c.writeLocked(c.wbuf, wdl)
 		if cap(c.wbuf) > 2*h2MaxFrameSize+64 {
 			c.wbuf = nil // a server's larger frame size is not kept
 		}
@@ -1201,7 +1205,7 @@ func (st *h2ClientStream) CloseWrite() error {
 	}
 	defer c.wmu.unlock()
 	c.wbuf = h2.AppendData(c.wbuf[:0], st.id, true, nil)
-	return c.writeLocked(c.wbuf)
+	return c.writeLocked(c.wbuf, wdl)
 }
 
 // Close ends the stream. After the RFC 6455 close handshake the server has
@@ -1217,7 +1221,7 @@ func (st *h2ClientStream) Close() error {
 		return nil
 	}
 	st.closed = true
-	st.buf, st.off = nil, 0
+	st.buf.reset()
 	st.wakeLocked()
 	var frame func([]byte) []byte
 	switch {
@@ -1230,9 +1234,9 @@ func (st *h2ClientStream) Close() error {
 	st.localEnd = true
 	c.mu.Unlock()
 	st.goneOnce.Do(func() { close(st.gone) })
-	if frame != nil && c.wmu.lockBy(c.done, nil, time.Now().Add(h2CloseWait)) {
+	if by := time.Now().Add(h2CloseWait); frame != nil && c.wmu.lockBy(c.done, nil, by) {
 		c.wbuf = frame(c.wbuf[:0])
-		c.writeLocked(c.wbuf)
+		c.writeLocked(c.wbuf, by)
 		c.wmu.unlock()
 	}
 	st.setReset(nil)
@@ -1272,4 +1276,69 @@ func (st *h2ClientStream) SetWriteDeadline(t time.Time) error {
 	st.wakeLocked()
 	st.c.mu.Unlock()
 	return nil
+}
+
+// h2Chunks holds the 16 KiB chunks stream buffers are made of.
+var h2Chunks = sync.Pool{New: func() any {
+	b := make([]byte, 16<<10)
+	return &b
+}}
+
+// A chunkQueue is a stream's receive buffer: a queue of pooled 16 KiB
+// chunks, so it holds memory only for bytes received and not yet read (an
+// idle stream holds none), and a burst up to the stream window does not
+// grow and copy one slice again and again.
+type chunkQueue struct {
+	chunks []*[]byte
+	r, w   int // read offset in the first chunk, write offset in the last
+	n      int // bytes buffered
+}
+
+// write appends p.
+func (q *chunkQueue) write(p []byte) {
+	for len(p) > 0 {
+		if len(q.chunks) == 0 || q.w == len(*q.chunks[len(q.chunks)-1]) {
+			q.chunks = append(q.chunks, h2Chunks.Get().(*[]byte))
+			q.w = 0
+		}
+		k := copy((*q.chunks[len(q.chunks)-1])[q.w:], p)
+		q.w += k
+		q.n += k
+		p = p[k:]
+	}
+}
+
+// read moves up to len(p) bytes into p and returns how many.
+func (q *chunkQueue) read(p []byte) int {
+	total := 0
+	for len(p) > 0 && q.n > 0 {
+		first := *q.chunks[0]
+		end := len(first)
+		if len(q.chunks) == 1 {
+			end = q.w
+		}
+		k := copy(p, first[q.r:end])
+		q.r += k
+		q.n -= k
+		total += k
+		p = p[k:]
+		if q.r == end {
+			h2Chunks.Put(q.chunks[0])
+			q.chunks[0] = nil
+			q.chunks = q.chunks[1:]
+			q.r = 0
+			if len(q.chunks) == 0 {
+				q.chunks, q.w = nil, 0
+			}
+		}
+	}
+	return total
+}
+
+// reset drops what is buffered.
+func (q *chunkQueue) reset() {
+	for _, c := range q.chunks {
+		h2Chunks.Put(c)
+	}
+	*q = chunkQueue{}
 }

@@ -19,7 +19,7 @@ import (
 // the hostile-server tests: it reads the client's preface, sends the given
 // SETTINGS, and then does whatever the test says, frame by frame.
 type rawH2 struct {
-	t   *testing.T
+	t   testing.TB
 	c   net.Conn
 	fr  *h2.Reader
 	dec *h2.Decoder
@@ -28,7 +28,7 @@ type rawH2 struct {
 
 // startRawH2 listens on 127.0.0.1 and runs fn for the first connection,
 // after the preface and SETTINGS. It returns the ws:// URL.
-func startRawH2(t *testing.T, settings []h2.Setting, fn func(s *rawH2)) string {
+func startRawH2(t testing.TB, settings []h2.Setting, fn func(s *rawH2)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

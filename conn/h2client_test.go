@@ -31,7 +31,7 @@ type h2Server struct {
 
 // newH2Server starts an echo server speaking HTTP/2 over TLS (ALPN h2 and
 // http/1.1) or, if !secure, HTTP/1.1 and h2c with prior knowledge.
-func newH2Server(t *testing.T, secure bool, opts *conn.AcceptOptions) *h2Server {
+func newH2Server(t testing.TB, secure bool, opts *conn.AcceptOptions) *h2Server {
 	t.Helper()
 	s := &h2Server{reqs: make(chan *http.Request, 100)}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -877,11 +877,11 @@ type h2ClientStream struct {
 	changed   chan struct{} // closed and replaced on every change a waiter may await
 	resp      *http.Response
 	buf       chunkQueue // received, unread: at most the window we granted
-	recvWin   int64 // what the server may still send
-	unacked   int64 // read by the application, not yet given back
-	remoteEnd bool  // END_STREAM received (RFC 9113, Section 5.1, half-closed (remote))
-	reset     bool  // RST_STREAM sent or received, or the connection ended
-	resetErr  error // why, or nil for a clean RST_STREAM NO_ERROR after END_STREAM
+	recvWin   int64      // what the server may still send
+	unacked   int64      // read by the application, not yet given back
+	remoteEnd bool       // END_STREAM received (RFC 9113, Section 5.1, half-closed (remote))
+	reset     bool       // RST_STREAM sent or received, or the connection ended
+	resetErr  error      // why, or nil for a clean RST_STREAM NO_ERROR after END_STREAM
 	sendWin   int64
 	localEnd  bool // END_STREAM sent
 	closed    bool // Close called

@@ -59,6 +59,7 @@ type ConnError struct {
 	Reason string
 }
 
+// Error returns "http2: connection error CODE: reason (RFC ..., Section ...)".
 func (e *ConnError) Error() string {
 	return "http2: connection error " + e.Code.String() + ": " + e.Reason
 }
@@ -72,6 +73,7 @@ type StreamError struct {
 	Reason   string
 }
 
+// Error returns "http2: stream error on stream N CODE: reason (RFC ...)".
 func (e *StreamError) Error() string {
 	return "http2: stream error on stream " + strconv.FormatUint(uint64(e.StreamID), 10) +
 		" " + e.Code.String() + ": " + e.Reason

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,14 +17,16 @@ import (
 // preface and SETTINGS out, three requests on one connection, and every
 // frame back through Reader, the parsers and Describe. Go's HPACK encoder
 // indexes response fields in its dynamic table, so the later responses test
-// the Decoder's table against an independent encoder.
+// the Decoder's table against an independent encoder; a 1500-byte field that
+// changes on every response makes it evict entries too.
 func TestGoServer(t *testing.T) {
 	t.Parallel()
-	const requests = 3
+	const requests = 6
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("X-Request", r.URL.Query().Get("n"))
 		w.Header().Set("X-Same", "the same value on every response")
+		w.Header().Set("X-Big", strings.Repeat(r.URL.Query().Get("n"), 1500))
 		fmt.Fprintf(w, "hello %s via %s", r.URL.Query().Get("n"), r.Proto)
 	})
 	ts := httptest.NewUnstartedServer(h)
@@ -150,14 +153,14 @@ func TestGoServer(t *testing.T) {
 		}
 		n := strconv.Itoa(i)
 		if got[":status"] != "200" || got["x-request"] != n || got["x-same"] != "the same value on every response" ||
-			got["content-type"] != "text/plain; charset=utf-8" {
+			got["content-type"] != "text/plain; charset=utf-8" || got["x-big"] != strings.Repeat(n, 1500) {
 			t.Errorf("stream %d: fields %v", 2*i+1, r.fields)
 		}
 		if want := "hello " + n + " via HTTP/2.0"; r.body != want {
 			t.Errorf("stream %d: body %q, want %q", 2*i+1, r.body, want)
 		}
 	}
-	if d.table.len() == 0 {
-		t.Error("Go's encoder left our dynamic table empty: the table was not exercised")
+	if d.table.len() == 0 || d.table.size > 4096 {
+		t.Errorf("dynamic table of %d entries, %d bytes: want some, within 4096", d.table.len(), d.table.size)
 	}
 }

@@ -104,13 +104,12 @@ func Describe(h FrameHeader, p []byte) string {
 		b.WriteString(" len=" + itoa(len(p)) + " flags=0x" + strconv.FormatUint(uint64(h.Flags), 16))
 	}
 	if err != nil {
-		if h.Type == FrameSettings || h.Type == FramePing || h.Type == FrameGoAway || h.Type == FrameRSTStream || h.Type == FrameWindowUpdate {
-			if h.Type == FrameSettings || h.Type == FramePing || h.Type == FrameGoAway {
-				stream()
-			}
-			b.WriteString(" len=" + itoa(len(p)))
+		// Start again from the header alone: the parse stopped part way.
+		d := h.Type.String() + " stream=" + utoa(h.StreamID) + " len=" + itoa(len(p))
+		if names := flagNames(h.Type, h.Flags); names != "" {
+			d += " " + names
 		}
-		b.WriteString(" invalid: " + err.Error())
+		return d + " invalid: " + err.Error()
 	}
 	return b.String()
 }

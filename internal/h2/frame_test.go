@@ -393,3 +393,13 @@ func TestDescribeInvalid(t *testing.T) {
 		t.Errorf("Describe of a long GOAWAY = %q, want its debug data cut", got)
 	}
 }
+
+func TestDescribeInvalidSettings(t *testing.T) {
+	t.Parallel()
+	b := AppendSettings(nil, Setting{SettingEnablePush, 0}, Setting{SettingEnablePush, 2})
+	got := Describe(ParseFrameHeader(b), b[FrameHeaderLen:])
+	want := "SETTINGS stream=0 len=12 invalid: http2: connection error PROTOCOL_ERROR: SETTINGS_ENABLE_PUSH is 2, not 0 or 1 (RFC 9113, Section 6.5.2)"
+	if got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}

@@ -43,7 +43,13 @@
 // longer than the SETTINGS_MAX_FRAME_SIZE we advertised is refused before its
 // payload is read, and Reader grows its buffer with the bytes that actually
 // arrive. HPACK integers are bounded to 32 bits, string lengths to the bytes
-// left in the block, and the decoded header list to SetMaxHeaderListSize.
+// left in the block, the dynamic table to the SETTINGS_HEADER_TABLE_SIZE we
+// allow, and the decoded header list to SetMaxHeaderListSize: past that bound
+// Decode stops emitting fields and only steps over the rest of the block
+// (keeping the dynamic table in step), so a block of one-byte references to
+// a large table entry cannot expand into memory (RFC 7541, Section 7.3).
+// Nothing is quadratic: every parser and the Huffman decoder are one pass,
+// and dynamic table eviction is amortized O(1).
 //
 // # Spec coverage
 //

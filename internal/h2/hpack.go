@@ -33,7 +33,7 @@ func (f HeaderField) String() string {
 // ErrHeaderListTooLarge reports a decoded header list over the bound set
 // with Decoder.SetMaxHeaderListSize. It is not a decoding error: the
 // dynamic table stays in step with the peer's, so the caller may reset just
-// the stream (RFC 9113, Section 8.2.2 suggests a 431 status for a request).
+// the stream (RFC 9113, Section 10.5.1: a server may answer 431).
 var ErrHeaderListTooLarge = errors.New("h2: header list exceeds SETTINGS_MAX_HEADER_LIST_SIZE")
 
 // hpackErr builds a decoding error: "A decoding error in a field block MUST

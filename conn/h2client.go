@@ -49,6 +49,13 @@ const (
 	// h2MaxFrameSize is the largest frame we accept: the default
 	// SETTINGS_MAX_FRAME_SIZE, which we never raise (RFC 9113, Section 4.2).
 	h2MaxFrameSize = 16384
+	// h2MaxDataFrame bounds the DATA frames we send even when the server
+	// allows larger ones: the streams of a shared connection take turns at
+	// this granularity.
+	h2MaxDataFrame = 64 << 10
+	// h2CopyData is the largest DATA payload copied behind its header;
+	// larger ones are written with writev.
+	h2CopyData = 4 << 10
 	// h2MaxHeaderFrames bounds the frames of one header block (HEADERS and
 	// its CONTINUATIONs): a flood of empty CONTINUATION frames costs no
 	// bytes, so it needs a count of its own.
@@ -91,8 +98,10 @@ type h2Client struct {
 	trace          func(sent bool, desc string)
 	maxHeaderBytes uint32
 
-	wmu  token  // the write lock: every wait ends with done
-	wbuf []byte // frames being written, under wmu
+	wmu  token       // the write lock: every wait ends with done
+	wbuf []byte      // frames being written, under wmu
+	hdr  []byte      // a DATA frame's header, under wmu
+	bufs net.Buffers // header and payload of a large DATA frame, under wmu
 
 	done    chan struct{} // closed when the connection has ended
 	settled chan struct{} // closed when the server's first SETTINGS is applied
@@ -244,6 +253,30 @@ func (c *h2Client) writeLocked(b []byte, deadline time.Time) error {
 		return err
 	}
 	c.traceFrames(true, b)
+	return nil
+}
+
+// writeDataLocked writes one DATA frame with the write lock held. Small
+// payloads are copied behind the header and leave in one write; larger
+// ones go out with writev, header and payload as they are, so a large
+// message is never copied again.
+func (c *h2Client) writeDataLocked(id uint32, data []byte, deadline time.Time) error {
+	if len(data) <= h2CopyData {
+		c.wbuf = h2.AppendData(c.wbuf[:0], id, false, data)
+		return c.writeLocked(c.wbuf, deadline)
+	}
+	h := h2.FrameHeader{Length: uint32(len(data)), Type: h2.FrameData, StreamID: id}
+	c.hdr = h2.AppendFrameHeader(c.hdr[:0], h)
+	c.bufs = append(c.bufs[:0], c.hdr, data)
+	c.nc.SetWriteDeadline(deadline)
+	bufs := c.bufs // WriteTo consumes its receiver
+	if _, err := bufs.WriteTo(c.nc); err != nil {
+		c.fail(err)
+		return err
+	}
+	if c.trace != nil {
+		c.trace(true, h2.Describe(h, data))
+	}
 	return nil
 }
 
@@ -1145,7 +1178,7 @@ func (st *h2ClientStream) Write(p []byte) (int, error) {
 				}
 				return written, err
 			}
-			n = min(int64(len(p)), st.sendWin, c.sendWin, int64(c.peer.maxFrameSize))
+			n = min(int64(len(p)), st.sendWin, c.sendWin, int64(c.peer.maxFrameSize), h2MaxDataFrame)
 			if n > 0 {
 				break
 			}
@@ -1169,11 +1202,7 @@ func (st *h2ClientStream) Write(p []byte) (int, error) {
 			}
 			return written, err
 		}
-		c.wbuf = h2.AppendData(c.wbuf[:0], st.id, false, p[:n])
-		err := c.writeLocked(c.wbuf, wdl)
-		if cap(c.wbuf) > 2*h2MaxFrameSize+64 {
-			c.wbuf = nil // a server's larger frame size is not kept
-		}
+		err := c.writeDataLocked(st.id, p[:n], wdl)
 		c.wmu.unlock()
 		if err != nil {
 			return written, err

@@ -33,6 +33,25 @@ type h2Server struct {
 // http/1.1) or, if !secure, HTTP/1.1 and h2c with prior knowledge.
 func newH2Server(t testing.TB, secure bool, opts *conn.AcceptOptions) *h2Server {
 	t.Helper()
+	s := newH2ServerUnstartedOpts(t, opts)
+	if secure {
+		s.srv.EnableHTTP2 = true
+		s.srv.StartTLS()
+	} else {
+		p := new(http.Protocols)
+		p.SetHTTP1(true)
+		p.SetUnencryptedHTTP2(true)
+		s.srv.Config.Protocols = p
+		s.srv.Start()
+	}
+	return s
+}
+
+// newH2ServerUnstarted is the echo server of newH2Server, not started.
+func newH2ServerUnstarted(t testing.TB) *h2Server { return newH2ServerUnstartedOpts(t, nil) }
+
+func newH2ServerUnstartedOpts(t testing.TB, opts *conn.AcceptOptions) *h2Server {
+	t.Helper()
 	s := &h2Server{reqs: make(chan *http.Request, 100)}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -67,16 +86,6 @@ func newH2Server(t testing.TB, secure bool, opts *conn.AcceptOptions) *h2Server 
 		if st == http.StateNew {
 			s.conns.Add(1)
 		}
-	}
-	if secure {
-		s.srv.EnableHTTP2 = true
-		s.srv.StartTLS()
-	} else {
-		p := new(http.Protocols)
-		p.SetHTTP1(true)
-		p.SetUnencryptedHTTP2(true)
-		s.srv.Config.Protocols = p
-		s.srv.Start()
 	}
 	t.Cleanup(s.srv.Close)
 	return s

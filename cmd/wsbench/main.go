@@ -42,6 +42,14 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == bench.RelayChildFlag {
+		// A relay for a parent wsbench -rtt (see bench.Config.RelayCommand).
+		if err := bench.RelayChildMain(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "wsbench relay:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "wsbench:", err)
 		os.Exit(1)
@@ -70,6 +78,7 @@ func run() error {
 		serve    = flag.String("serve", "", "only serve the benchmark endpoints at this `host:port`, for clients started with -addr")
 		rtts     = flag.String("rtt", "", "round-trip `times` of an emulated link between clients and server, comma-separated (e.g. 0,20ms,100ms); each runs the experiments once. Unset: plain loopback")
 		bw       = flag.String("bandwidth", "0", "`rate` of the emulated link each way, e.g. 100Mbit or 12.5MB/s; 0: unlimited (with -rtt only)")
+		inProc   = flag.Bool("relay-in-process", false, "run the -rtt relay in this process (its CPU time then counts in the figures) instead of a child process")
 	)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), `wsbench measures HTTP polling, long polling and WebSocket side by side:
@@ -110,6 +119,13 @@ to 8 updates at 4/s, polling every 125ms, 10 clients, R=1,10,50 and 500ms
 		}
 		if cfg.Bandwidth, err = bench.ParseBandwidth(*bw); err != nil {
 			return fmt.Errorf("-bandwidth: %w", err)
+		}
+		if !*inProc {
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("-rtt: the relay's child process: %w", err)
+			}
+			cfg.RelayCommand = []string{exe}
 		}
 		// The link's own defaults, for the flags not given.
 		set := map[string]bool{}

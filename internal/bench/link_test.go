@@ -381,3 +381,58 @@ func TestParseBandwidth(t *testing.T) {
 		t.Errorf("Link.String() = %q", s)
 	}
 }
+
+// BenchmarkRelayExchange measures what the relay costs the process: a
+// one-byte exchange with an echo server, straight and through a Relay with
+// no delay (two chunks relayed per exchange). It reports the process's CPU
+// time per exchange (cpu-µs/op), which wsbench's CPU figures include when
+// it runs with -rtt.
+func BenchmarkRelayExchange(b *testing.B) {
+	for _, through := range []bool{false, true} {
+		name := "direct"
+		if through {
+			name = "relay"
+		}
+		b.Run(name, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ln.Close()
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+			addr := ln.Addr().String()
+			if through {
+				r, err := StartRelay(addr, Link{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer r.Close()
+				addr = r.Addr()
+			}
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			var one [1]byte
+			cpu0, _ := processCPU()
+			for b.Loop() {
+				if _, err := c.Write(one[:]); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, one[:]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu1, _ := processCPU()
+			b.ReportMetric(float64(cpu1-cpu0)/1e3/float64(b.N), "cpu-µs/op")
+		})
+	}
+}

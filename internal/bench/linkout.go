@@ -33,9 +33,15 @@ func hasLinkRequests(rep *Report) bool {
 	return false
 }
 
-// linkLabel names a link by its round trip, as asked and as measured.
+// linkLabel names a link by its round trip in milliseconds, as asked and
+// as measured.
 func linkLabel(l LinkResult) string {
-	return fmt.Sprintf("%v (%.1f)", l.Link.RTT, l.MeasuredRTTms)
+	return fmt.Sprintf("%s (%.1f)", rttMs(l.Link), l.MeasuredRTTms)
+}
+
+// rttMs gives a link's round trip in milliseconds, as "20".
+func rttMs(l Link) string {
+	return strconv.FormatFloat(float64(l.RTT)/1e6, 'f', -1, 64)
 }
 
 // linkBandwidth describes the bandwidth of a run's links.
@@ -49,8 +55,14 @@ func linkBandwidth(cfg Config) string {
 // linkIntro is the sentence before the link tables.
 func linkIntro(rep *Report) string {
 	cfg := rep.Config
-	return fmt.Sprintf("Through an emulated link (a relay on 127.0.0.1 that delays every byte by RTT/2 each way and a new connection's first bytes by one RTT more; %s). RTT as asked, and in brackets as measured by one-byte exchanges through the relay just before (ms).",
-		linkBandwidth(cfg))
+	where := "in a child process, so the CPU figures are the clients' and the server's alone"
+	for _, l := range rep.Links {
+		if !l.RelayProcess {
+			where = "in this process, so its work is in the CPU figures"
+		}
+	}
+	return fmt.Sprintf("Through an emulated link (a relay on 127.0.0.1 that delays every byte by RTT/2 each way and a new connection's first bytes by one RTT more; %s; the relay runs %s). RTT as asked, and in brackets as measured by one-byte exchanges through a relay just before (ms).",
+		linkBandwidth(cfg), where)
 }
 
 // linkUpdatesCells gives one row of the link updates table.
@@ -245,7 +257,7 @@ func lineChart(w io.Writer, title, subtitle, yLabel, xLabel string, xs []string,
 func rttLabels(rep *Report) []string {
 	var xs []string
 	for _, l := range rep.Links {
-		xs = append(xs, fmt.Sprintf("%v", l.Link.RTT))
+		xs = append(xs, rttMs(l.Link)+" ms")
 	}
 	return xs
 }
@@ -314,8 +326,8 @@ func WriteLinkRequestsSVG(w io.Writer, rep *Report) error {
 	var series []lineSeries
 	for li, l := range rep.Links {
 		color := linkPalette[li%len(linkPalette)]
-		nc := lineSeries{name: fmt.Sprintf("%v: vs new conn", l.Link.RTT), color: color}
-		ka := lineSeries{name: fmt.Sprintf("%v: vs keep-alive", l.Link.RTT), color: color, dash: "2,3", hollow: true}
+		nc := lineSeries{name: rttMs(l.Link) + " ms: vs new conn", color: color}
+		ka := lineSeries{name: rttMs(l.Link) + " ms: vs keep-alive", color: color, dash: "2,3", hollow: true}
 		for i, pc := range cfg.PerConn {
 			for _, rt := range l.Ratios {
 				if rt.PerConn == pc {

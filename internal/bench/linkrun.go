@@ -17,7 +17,8 @@ type LinkResult struct {
 	Updates       []UpdatesResult  `json:"updates,omitempty"`
 	Requests      []RequestsResult `json:"requests,omitempty"`
 	Ratios        []Ratio          `json:"ratios,omitempty"`
-	Relay         RelayStats       `json:"relay"` // what the relay carried, warm-up included
+	Relay         RelayStats       `json:"relay"`         // what the relay carried, warm-up included
+	RelayProcess  bool             `json:"relay_process"` // the relay ran in a child process: its CPU time is not in the figures
 	Seconds       float64          `json:"seconds"`
 }
 
@@ -65,11 +66,21 @@ func (r *runner) overLinks(ctx context.Context, rep *Report) error {
 			return fmt.Errorf("measuring the round trip of %v: %w", link, err)
 		}
 		lr.MeasuredRTTms = float64(med) / 1e6
-		relay, err := StartRelay(target, link)
-		if err != nil {
-			return err
+		var stop func() (RelayStats, error)
+		if len(cfg.RelayCommand) > 0 {
+			p, err := startRelayProcess(cfg.RelayCommand, target, link)
+			if err != nil {
+				return err
+			}
+			r.base, stop, lr.RelayProcess = "http://"+p.addr, p.stop, true
+		} else {
+			relay, err := StartRelay(target, link)
+			if err != nil {
+				return err
+			}
+			r.base = "http://" + relay.Addr()
+			stop = func() (RelayStats, error) { relay.Close(); return relay.Stats(), nil }
 		}
-		r.base = "http://" + relay.Addr()
 		r.label = fmt.Sprintf("RTT %v (%d/%d) ", rtt, i+1, len(cfg.RTTs))
 		if cfg.RunUpdates {
 			lr.Updates, _, err = r.updates(ctx)
@@ -78,11 +89,14 @@ func (r *runner) overLinks(ctx context.Context, rep *Report) error {
 			lr.Requests, err = r.requests(ctx)
 			lr.Ratios = ratios(lr.Requests, cfg.PerConn)
 		}
-		relay.Close()
+		st, serr := stop()
+		if err == nil {
+			err = serr
+		}
 		if err != nil {
 			return fmt.Errorf("RTT %v: %w", rtt, err)
 		}
-		lr.Relay = relay.Stats()
+		lr.Relay = st
 		lr.Seconds = time.Since(t0).Seconds()
 		rep.Links = append(rep.Links, lr)
 	}

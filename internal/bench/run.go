@@ -74,6 +74,10 @@ type Config struct {
 	// Bandwidth is the link's rate in each direction, bytes per second
 	// (0 = unlimited); it applies only with RTTs.
 	Bandwidth int64 `json:"bandwidth,omitempty"`
+	// RelayCommand, if set, runs each link's Relay in a child process,
+	// argv followed by the arguments of RelayChildMain, so that the CPU
+	// time measured leaves the relay's work out; nil runs it in process.
+	RelayCommand []string `json:"relay_command,omitempty"`
 
 	// Progress, if set, is called with a one-line status before each cell.
 	Progress func(line string) `json:"-"`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -215,4 +216,65 @@ func BenchmarkPipelined(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*burst)/b.Elapsed().Seconds(), "msg/s")
+}
+
+// BenchmarkHandshake measures whole upgrades over loopback TCP, as a
+// client that loops dial, handshake, close sees them: "net/http" is Accept
+// in an http.Server handler that hands the Endpoint to a goroutine of its
+// own (internal/echo's pattern), "raw" is RawServer. The client is raw
+// TCP with a fixed request, and its own allocations (about 12 per
+// connection: dial and a small reader) are in allocs/op.
+func BenchmarkHandshake(b *testing.B) {
+	serveEcho := func(ep *Endpoint) {
+		var buf []byte
+		for {
+			_, p, err := ep.ReadMessage(buf)
+			if err != nil {
+				return
+			}
+			buf = p
+		}
+	}
+	run := func(b *testing.B, addr string) {
+		req := []byte("GET / HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+		resp := make([]byte, 512)
+		b.ReportAllocs()
+		for b.Loop() {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.Write(req); err != nil {
+				b.Fatal(err)
+			}
+			if n, err := c.Read(resp); err != nil || !bytes.HasPrefix(resp[:n], []byte("HTTP/1.1 101 ")) {
+				b.Fatalf("response %q, %v", resp[:n], err)
+			}
+			c.Close()
+		}
+	}
+	b.Run("net/http", func(b *testing.B) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ep, err := Accept(w, r, nil); err == nil {
+				go serveEcho(ep)
+			}
+		})}
+		go srv.Serve(ln)
+		defer srv.Close()
+		run(b, ln.Addr().String())
+	})
+	b.Run("raw", func(b *testing.B) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		go Serve(ln, serveEcho, nil)
+		run(b, ln.Addr().String())
+	})
 }

@@ -126,8 +126,12 @@ func (o *Options) settings() settings {
 
 // smallReadSize is the size of the read buffer inside every Endpoint. An
 // idle connection blocks reading into it, so it holds no pooled buffer; a
-// read that fills it switches to a pooled buffer of bufSize bytes.
-const smallReadSize = 512
+// read that fills it switches to a pooled buffer of bufSize bytes. 256
+// bytes hold any control frame (at most 2+4+125 bytes, RFC 6455, Section
+// 5.5) and a typical small message, and keep an Endpoint within the
+// runtime's 1280-byte size class (TestEndpointSize): 512 put it in the
+// 1536-byte one.
+const smallReadSize = 256
 
 // Endpoint is one end of an established WebSocket connection.
 //

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestIdleMemory opens many idle WebSocket connections to a net/http
@@ -174,5 +175,14 @@ func idleClients(t *testing.T) {
 	io.Copy(io.Discard, os.Stdin)
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// TestEndpointSize keeps an Endpoint within the heap's 1280-byte size
+// class: every idle connection holds one, so a field that pushes it into
+// the next class (1408 bytes) costs 128 bytes per connection.
+func TestEndpointSize(t *testing.T) {
+	if n := unsafe.Sizeof(Endpoint{}); n > 1280 {
+		t.Errorf("Endpoint is %d bytes, over the 1280-byte size class", n)
 	}
 }

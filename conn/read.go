@@ -136,47 +136,51 @@ func (ep *Endpoint) connRead(p []byte) (int, error) {
 	return n, err
 }
 
-// readPayload reads payload bytes of the current data frame into p and
-// unmasks them in place. It needs rremain > 0 and len(p) > 0.
+// readPayload reads payload bytes of the current data frame into p,
+// unmasked (RFC 6455, Section 5.3). It needs rremain > 0 and len(p) > 0.
+// Bytes already buffered are copied and unmasked in one pass; with nothing
+// buffered, a large read goes from the connection straight into p and is
+// unmasked there, in place.
 func (ep *Endpoint) readPayload(p []byte) (int, error) {
 	if int64(len(p)) > ep.rremain {
 		p = p[:ep.rremain]
 	}
-	var n int
-	switch {
-	case ep.rpos < ep.rend:
-		n = copy(p, ep.rbuf[ep.rpos:ep.rend])
-		ep.rpos += n
-	case len(p) >= directReadMin:
-		// Nothing buffered and a large read: from the connection into p,
-		// with no copy.
-		ep.dropBig()
-		ep.ahead.Store(false)
-		ep.flushBeforeRead()
-		var err error
-		n, err = ep.connRead(p)
-		if n == 0 {
-			if err == nil {
-				return 0, nil
-			}
-			return 0, ioError{err}
+	if ep.rpos == ep.rend {
+		if len(p) >= directReadMin {
+			return ep.readDirect(p)
 		}
-	default:
 		if err := ep.fill(); err != nil {
 			return 0, err
 		}
-		n = copy(p, ep.rbuf[ep.rpos:ep.rend])
-		ep.rpos += n
+	}
+	src := ep.rbuf[ep.rpos:min(ep.rend, ep.rpos+len(p))]
+	if ep.rhdr.Masked {
+		ep.rmaskPos = maskCopy(p, src, ep.rhdr.MaskKey, ep.rmaskPos) & 3
+	} else {
+		copy(p, src)
+	}
+	n := len(src)
+	ep.rpos += n
+	ep.rremain -= int64(n)
+	return n, nil
+}
+
+// readDirect reads payload from the connection into p, with no copy, and
+// unmasks it in place. Nothing is buffered.
+func (ep *Endpoint) readDirect(p []byte) (int, error) {
+	ep.dropBig()
+	ep.ahead.Store(false)
+	ep.flushBeforeRead()
+	n, err := ep.connRead(p)
+	if n == 0 {
+		if err == nil {
+			return 0, nil
+		}
+		return 0, ioError{err}
 	}
 	ep.rremain -= int64(n)
 	if ep.rhdr.Masked {
-		// RFC 6455, Section 5.3: unmask in place, once.
-		if n >= maskBlock {
-			// In place with the wider key block of maskCopy.
-			ep.rmaskPos = maskCopy(p[:n], p[:n], ep.rhdr.MaskKey, ep.rmaskPos) & 3
-		} else {
-			ep.rmaskPos = frame.Mask(ep.rhdr.MaskKey, p[:n], ep.rmaskPos) & 3
-		}
+		ep.rmaskPos = maskCopy(p[:n], p[:n], ep.rhdr.MaskKey, ep.rmaskPos) & 3
 	}
 	return n, nil
 }

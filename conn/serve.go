@@ -240,7 +240,13 @@ func upgrade(c net.Conn, br *bufio.Reader, opts *AcceptOptions) (*Endpoint, erro
 		handshake.WriteError(c, err)
 		return nil, err
 	}
-	if err := handshake.WriteResponse(c, hdr); err != nil {
+	b := getBuf()
+	resp, err := handshake.AppendResponse((*b)[:0], hdr)
+	if err == nil {
+		_, err = c.Write(resp)
+	}
+	putBuf(b)
+	if err != nil {
 		return nil, err
 	}
 	c.SetDeadline(time.Time{})

@@ -142,15 +142,25 @@ func readRequestSlow(br *bufio.Reader) (*http.Request, error) {
 // the others in sorted order. It refuses field names that are not tokens and
 // values holding CR, LF or NUL (header injection) with ErrBadResponseHeader.
 func WriteResponse(w io.Writer, h http.Header) error {
-	b := make([]byte, 0, 256)
-	b = append(b, "HTTP/1.1 101 Switching Protocols\r\n"...)
-	b, err := appendHeader(b, h)
+	b, err := AppendResponse(make([]byte, 0, 256), h)
 	if err != nil {
 		return err
 	}
-	b = append(b, "\r\n"...)
 	_, err = w.Write(b)
 	return err
+}
+
+// AppendResponse appends the 101 response that WriteResponse writes to b,
+// and returns the extended buffer; on error it returns nil. A server that
+// keeps a buffer for its writes builds the response there, with no
+// allocation.
+func AppendResponse(b []byte, h http.Header) ([]byte, error) {
+	b = append(b, "HTTP/1.1 101 Switching Protocols\r\n"...)
+	b, err := appendHeader(b, h)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, "\r\n"...), nil
 }
 
 // headerOrder is the order of the fields WriteResponse writes first.

@@ -190,3 +190,25 @@ func TestReadRequestDeadline(t *testing.T) {
 		t.Errorf("ReadRequest of half a request = %v after %v, want os.ErrDeadlineExceeded", err, time.Since(start))
 	}
 }
+
+// AppendResponse builds in the caller's buffer exactly what WriteResponse
+// writes, and allocates nothing when the buffer is large enough.
+func TestAppendResponse(t *testing.T) {
+	h := http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"},
+		"Sec-Websocket-Accept": {"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}}
+	var w bytes.Buffer
+	if err := WriteResponse(&w, h); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 512)
+	got, err := AppendResponse(buf, h)
+	if err != nil || string(got) != w.String() {
+		t.Fatalf("AppendResponse = %q, %v; want %q", got, err, w.String())
+	}
+	if n := testing.AllocsPerRun(100, func() { AppendResponse(buf, h) }); n != 0 {
+		t.Errorf("AppendResponse allocates %v times, want 0", n)
+	}
+	if _, err := AppendResponse(buf, http.Header{"Bad\r\nName": {"x"}}); !errors.Is(err, ErrBadResponseHeader) {
+		t.Errorf("AppendResponse with a bad name: %v, want ErrBadResponseHeader", err)
+	}
+}

@@ -8,13 +8,15 @@
 //	/tmp/wsload -rawcopy -exec 'ours=/tmp/wsecho -q -addr 127.0.0.1:9001' ours=ws://127.0.0.1:9001/
 //	/tmp/wsload -idle 1000,10000,18000 -handshakes 0 -echo '' -exec 'ours=/tmp/wsecho -q' ours=ws://127.0.0.1:9001/
 //	/tmp/wsload -serve-rawcopy 127.0.0.1:9100   # only the reference server
+//	/tmp/wsload -serve-echo 127.0.0.1:9101      # only an echo on conn.RawServer
 //
 // Each target is name=URL. A target started with -exec name=COMMAND is run
 // by wsload itself (a fresh process for every idle measurement, one for
 // all other shapes), so its memory is read from /proc/PID/status; -pid
 // name=PID names the process of a server started by hand. -rawcopy adds the
 // built-in reference server (internal/load.RawCopy) as target "raw", in a
-// process of its own.
+// process of its own; -rawecho adds an echo on conn.RawServer (no
+// net/http, internal/load.ServeEcho) as target "ours-raw".
 package main
 
 import (
@@ -64,20 +66,26 @@ func run() error {
 		conns    = flag.Int("conns", 16, "connections of the echo test")
 		duration = flag.Duration("duration", 2*time.Second, "measuring time of one handshake or echo cell")
 		rawcopy  = flag.Bool("rawcopy", false, "add the built-in raw-copy reference server as target \"raw\"")
+		rawecho  = flag.Bool("rawecho", false, "add the built-in echo on conn.RawServer as target \"ours-raw\"")
 		serveRaw = flag.String("serve-rawcopy", "", "only serve the raw-copy reference server at this `host:port`")
+		serveEch = flag.String("serve-echo", "", "only serve an echo on conn.RawServer (no net/http) at this `host:port`")
 	)
 	flag.Var(execs, "exec", "name=COMMAND: start target name's server with this command line (split at spaces)")
 	flag.Var(pids, "pid", "name=PID: the process of target name, for idle memory")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if *serveRaw != "" {
-		l, err := net.Listen("tcp", *serveRaw)
+	if *serveRaw != "" || *serveEch != "" {
+		l, err := net.Listen("tcp", *serveRaw+*serveEch)
 		if err != nil {
 			return err
 		}
 		go func() { <-ctx.Done(); l.Close() }()
-		err = load.RawCopy(l)
+		if *serveRaw != "" {
+			err = load.RawCopy(l)
+		} else {
+			err = load.ServeEcho(l, 64<<20)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -91,6 +99,14 @@ func run() error {
 		}
 		execs["raw"] = self + " -serve-rawcopy 127.0.0.1:9199"
 		targets = append(targets, load.Target{Name: "raw", URL: "ws://127.0.0.1:9199/"})
+	}
+	if *rawecho {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		execs["ours-raw"] = self + " -serve-echo 127.0.0.1:9198"
+		targets = append(targets, load.Target{Name: "ours-raw", URL: "ws://127.0.0.1:9198/"})
 	}
 	for _, a := range flag.Args() {
 		name, u, ok := strings.Cut(a, "=")

@@ -32,29 +32,37 @@ var headPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1024)
 
 var errNoKey = errors.New("load: no Sec-WebSocket-Key (RFC 6455, Section 4.2.1)")
 
-// rawCopy serves one connection of RawCopy.
+// rawCopy answers the handshake on one connection of RawCopy, then
+// copies on a fresh goroutine, whose stack stays at the runtime's minimum
+// (2 KiB): parsing and hashing grew this one's.
 func rawCopy(c net.Conn) {
-	defer c.Close()
 	br := headPool.Get().(*bufio.Reader)
 	br.Reset(c)
 	key, err := readKey(br)
+	if err == nil {
+		resp := make([]byte, 0, 160)
+		resp = append(resp, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
+		resp = append(resp, handshake.AcceptKey(key)...)
+		resp = append(resp, "\r\n\r\n"...)
+		_, err = c.Write(resp)
+	}
 	if err != nil {
 		br.Reset(nil)
 		headPool.Put(br)
+		c.Close()
 		return
 	}
-	resp := make([]byte, 0, 160)
-	resp = append(resp, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
-	resp = append(resp, handshake.AcceptKey(key)...)
-	resp = append(resp, "\r\n\r\n"...)
-	_, err = c.Write(resp)
 	buf := make([]byte, max(512, br.Buffered()))
 	n, _ := br.Read(buf[:br.Buffered()])
 	br.Reset(nil)
 	headPool.Put(br)
-	if err != nil {
-		return
-	}
+	go copyBack(c, buf, n)
+}
+
+// copyBack writes back the n bytes in buf, then every byte c reads, until
+// c fails. The buffer doubles up to 64 KiB while reads fill it.
+func copyBack(c net.Conn, buf []byte, n int) {
+	defer c.Close()
 	for {
 		if n > 0 {
 			if _, err := c.Write(buf[:n]); err != nil {
@@ -64,6 +72,7 @@ func rawCopy(c net.Conn) {
 		if n == len(buf) && len(buf) < 64<<10 {
 			buf = make([]byte, 2*len(buf))
 		}
+		var err error
 		if n, err = c.Read(buf); err != nil {
 			return
 		}

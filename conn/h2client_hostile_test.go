@@ -410,3 +410,64 @@ func TestH2DataBeyondWindow(t *testing.T) {
 	}
 	ep.Close(frame.CloseNormal, "")
 }
+
+// TestH2CloseEndsStream: Endpoint.Close runs the close handshake on the
+// stream, then ends our side with END_STREAM once the server has ended its
+// own (the "TCP close" of RFC 6455, Section 7.1.1); if the server never
+// answers, RST_STREAM CANCEL at the close deadline (RFC 9113, Section 8.7).
+func TestH2CloseEndsStream(t *testing.T) {
+	for _, answer := range []bool{true, false} {
+		name := map[bool]string{true: "server answers: END_STREAM", false: "server silent: RST_STREAM CANCEL"}[answer]
+		t.Run(name, func(t *testing.T) {
+			got := make(chan string, 1)
+			url := startRawH2(t, xconnect, func(s *rawH2) {
+				id := s.accept()
+				if h, _, ok := s.next(h2.FrameData); !ok || h.StreamID != id {
+					got <- "no Close frame"
+					return
+				}
+				if answer {
+					cl := frame.AppendHeader(nil, frame.Header{Fin: true, Opcode: frame.OpClose, PayloadLen: 2})
+					s.write(h2.AppendData(nil, id, true, append(cl, 0x03, 0xe8)))
+				}
+				for {
+					h, p, err := s.fr.ReadFrame()
+					if err != nil {
+						got <- "EOF"
+						return
+					}
+					switch {
+					case h.Type == h2.FrameData && h.Flags.Has(h2.FlagEndStream):
+						got <- "END_STREAM"
+						return
+					case h.Type == h2.FrameRSTStream:
+						code, _ := h2.ParseRSTStream(h, p)
+						got <- "RST_STREAM " + code.String()
+						return
+					}
+				}
+			})
+			ep, err := h2Dial(t, url, &conn.DialOptions{Options: conn.Options{CloseTimeout: 300 * time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			err = ep.Close(frame.CloseNormal, "")
+			if answer && err != nil {
+				t.Errorf("Close = %v, want a clean close handshake", err)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("Close took %v, want within CloseTimeout", d)
+			}
+			want := map[bool]string{true: "END_STREAM", false: "RST_STREAM CANCEL"}[answer]
+			select {
+			case g := <-got:
+				if g != want {
+					t.Errorf("after Close the server saw %s, want %s", g, want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Errorf("server saw nothing, want %s", want)
+			}
+		})
+	}
+}

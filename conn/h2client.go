@@ -851,7 +851,6 @@ func (c *h2Client) openStream(ctx context.Context, fields []h2.HeaderField) (*h2
 		}
 		return nil, c.closedErr()
 	}
-	defer c.wmu.unlock()
 	c.mu.Lock()
 	c.reserved--
 	if c.err != nil || c.goaway || c.nextID > 1<<31-1 {
@@ -860,8 +859,11 @@ func (c *h2Client) openStream(ctx context.Context, fields []h2.HeaderField) (*h2
 			err = fmt.Errorf("conn: http2: connection going away: no new streams (RFC 9113, Section 6.8)")
 		}
 		c.mu.Unlock()
+		c.wmu.unlock()
+		c.maybeIdle() // the slot is given back: the connection may be done
 		return nil, err
 	}
+	defer c.wmu.unlock()
 	st := &h2ClientStream{
 		c:       c,
 		id:      c.nextID,

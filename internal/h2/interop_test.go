@@ -27,6 +27,8 @@ func TestGoServer(t *testing.T) {
 		w.Header().Set("X-Request", r.URL.Query().Get("n"))
 		w.Header().Set("X-Same", "the same value on every response")
 		w.Header().Set("X-Big", strings.Repeat(r.URL.Query().Get("n"), 1500))
+		// Echo what Go's decoder made of our Encoder's fields.
+		w.Header().Set("X-Echo", r.Header.Get("User-Agent")+"|"+r.Header.Get("Authorization")+"|"+r.Header.Get("X-Long"))
 		fmt.Fprintf(w, "hello %s via %s", r.URL.Query().Get("n"), r.Proto)
 	})
 	ts := httptest.NewUnstartedServer(h)
@@ -53,6 +55,8 @@ func TestGoServer(t *testing.T) {
 			{Name: ":path", Value: "/?n=" + strconv.Itoa(i)},
 			{Name: ":authority", Value: ts.Listener.Addr().String()},
 			{Name: "user-agent", Value: "internal/h2 test"},
+			{Name: "authorization", Value: "Bearer s3cr3t", Sensitive: true},
+			{Name: "x-long", Value: strings.Repeat("~!", 100)}, // long codes: Huffman longer, sent raw
 		} {
 			block = e.AppendField(block, f)
 		}
@@ -155,6 +159,9 @@ func TestGoServer(t *testing.T) {
 		if got[":status"] != "200" || got["x-request"] != n || got["x-same"] != "the same value on every response" ||
 			got["content-type"] != "text/plain; charset=utf-8" || got["x-big"] != strings.Repeat(n, 1500) {
 			t.Errorf("stream %d: fields %v", 2*i+1, r.fields)
+		}
+		if want := "internal/h2 test|Bearer s3cr3t|" + strings.Repeat("~!", 100); got["x-echo"] != want {
+			t.Errorf("stream %d: the server decoded our fields as %q, want %q", 2*i+1, got["x-echo"], want)
 		}
 		if want := "hello " + n + " via HTTP/2.0"; r.body != want {
 			t.Errorf("stream %d: body %q, want %q", 2*i+1, r.body, want)

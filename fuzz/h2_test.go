@@ -166,7 +166,8 @@ const (
 )
 
 // FuzzHPACKDecode: Property: a Decoder (256-byte table, 1024-byte header
-// list bound) fed arbitrary blocks in a row never panics; its errors are
+// list bound) fed arbitrary blocks in a row never panics (nor CheckField on
+// the fields it emits); its errors are
 // COMPRESSION_ERROR connection errors or ErrHeaderListTooLarge (after which
 // the next block still decodes); the fields it emits for a block never add
 // up to more than the bound; and the fields of a block it accepts, encoded
@@ -196,6 +197,10 @@ func FuzzHPACKDecode(f *testing.F) {
 			err := d.Decode(block, func(hf h2.HeaderField) error {
 				fs = append(fs, hf)
 				size += uint64(hf.Size())
+				var se *h2.StreamError
+				if err := h2.CheckField(1, hf); err != nil && (!errors.As(err, &se) || se.Code != h2.ErrCodeProtocol) {
+					t.Fatalf("CheckField(%+v) = %v, want nil or a PROTOCOL_ERROR stream error", hf, err)
+				}
 				return nil
 			})
 			if size > hpackFuzzList {

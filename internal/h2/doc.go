@@ -60,6 +60,8 @@
 //     frame-level rules (stream zero or not, fixed lengths, padding).
 //   - RFC 9113, Section 6.5.2: setting ranges (Setting.Valid).
 //   - RFC 9113, Section 7: error codes (ErrCode).
+//   - RFC 9113, Sections 8.2.1, 8.2.2: field name and value characters,
+//     connection-specific fields (CheckField).
 //   - RFC 8441, Section 3: SETTINGS_ENABLE_CONNECT_PROTOCOL.
 //   - RFC 7541, Sections 2–7 and Appendices A, B: HPACK decoding in full,
 //     encoding without the dynamic table.
@@ -68,8 +70,8 @@
 // SETTINGS_ENABLE_PUSH=0 treats one as a PROTOCOL_ERROR, RFC 9113,
 // Section 6.6), priority signalling beyond parsing (deprecated, Section
 // 5.3.2), padding on frames we send, and the rules of HTTP messages over
-// HTTP/2 (Section 8: pseudo-header fields, lower-case names), which need
-// the stream's state and belong to the caller.
+// HTTP/2 that need the message or the stream's state (Sections 8.1, 8.3:
+// which pseudo-header fields, in what order), which belong to the caller.
 //
 // https://www.rfc-editor.org/rfc/rfc9113, https://www.rfc-editor.org/rfc/rfc7541,
 // https://www.rfc-editor.org/rfc/rfc8441

@@ -18,9 +18,21 @@ import (
 // frame back through Reader, the parsers and Describe. Go's HPACK encoder
 // indexes response fields in its dynamic table, so the later responses test
 // the Decoder's table against an independent encoder; a 1500-byte field that
-// changes on every response makes it evict entries too.
+// changes on every response makes it evict entries too. The second run
+// advertises SETTINGS_HEADER_TABLE_SIZE=256 and lowers the Decoder's limit
+// when the server acknowledges it, so Go's encoder must open its next block
+// with a dynamic table size update (RFC 7541, Section 4.2).
 func TestGoServer(t *testing.T) {
 	t.Parallel()
+	for _, tableSize := range []uint32{4096, 256} {
+		t.Run("SETTINGS_HEADER_TABLE_SIZE="+strconv.Itoa(int(tableSize)), func(t *testing.T) {
+			t.Parallel()
+			testGoServer(t, tableSize)
+		})
+	}
+}
+
+func testGoServer(t *testing.T, tableSize uint32) {
 	const requests = 6
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -46,7 +58,7 @@ func TestGoServer(t *testing.T) {
 
 	var e Encoder
 	out := []byte(ClientPreface)
-	out = AppendSettings(out, Setting{SettingEnablePush, 0})
+	out = AppendSettings(out, Setting{SettingEnablePush, 0}, Setting{SettingHeaderTableSize, tableSize})
 	for i := range requests {
 		var block []byte
 		for _, f := range []HeaderField{
@@ -97,6 +109,9 @@ func TestGoServer(t *testing.T) {
 			}
 			if !fh.Flags.Has(FlagAck) {
 				c.Write(AppendSettingsAck(nil))
+			} else {
+				// Our SETTINGS are in force (RFC 9113, Section 6.5.3).
+				d.SetMaxTableSize(tableSize)
 			}
 		case FrameWindowUpdate:
 			if _, err := ParseWindowUpdate(fh, p); err != nil {
@@ -167,7 +182,7 @@ func TestGoServer(t *testing.T) {
 			t.Errorf("stream %d: body %q, want %q", 2*i+1, r.body, want)
 		}
 	}
-	if d.table.len() == 0 || d.table.size > 4096 {
-		t.Errorf("dynamic table of %d entries, %d bytes: want some, within 4096", d.table.len(), d.table.size)
+	if d.table.len() == 0 || d.table.max != tableSize || d.table.size > tableSize {
+		t.Errorf("dynamic table of %d entries, %d bytes, maximum %d: want some, within %d", d.table.len(), d.table.size, d.table.max, tableSize)
 	}
 }

@@ -26,6 +26,18 @@
 // (they are invisible to a user-space program). The clients' count is
 // reported; the server's is recorded beside it and must agree.
 //
+// Over loopback a round trip costs tens of microseconds, which flatters
+// every extra one (TCP's handshake, the WebSocket upgrade, an empty poll).
+// With Config.RTTs both experiments run again once per round-trip time
+// through a Relay (link.go): a TCP relay on 127.0.0.1 that delays every
+// byte and FIN by half the round trip in each direction, paces them to a
+// bandwidth, holds a new connection's first bytes for one round trip (as
+// TCP's three-way handshake does, RFC 9293, Section 3.5), and bounds what
+// it queues. It does not emulate slow start, loss or jitter. The clients
+// dial the relay and the relay dials the server, so the byte counts on
+// both sides are unchanged; cmd/wsbench runs the relay in a child process
+// so that the CPU figures leave its work out.
+//
 // Measurements follow a few rules: a warm-up round is run and thrown away,
 // every cell is measured in several rounds whose median is reported with the
 // spread (minimum and maximum), and the modes are interleaved within a round

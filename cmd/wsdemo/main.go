@@ -5,7 +5,14 @@
 //
 // Usage:
 //
-//	go run ./cmd/wsdemo [-addr localhost:8000] [-cook 3s] [-trace]
+//	go run ./cmd/wsdemo [-addr localhost:8000] [-cook 3s] [-trace] [-tls localhost:8443 [-cert FILE -key FILE]]
+//
+// With -tls the demo is also served over HTTPS (a self-signed certificate
+// for 127.0.0.1 and localhost made at start, unless -cert and -key name
+// one): the browser loads the page over HTTP/2 and opens its WebSockets on
+// that same connection with an extended CONNECT (RFC 8441), which wsdemo
+// turns on in net/http by importing conn/xconnect; the page shows which
+// protocol carried them.
 //
 // The logic lives in internal/demo.
 package main
@@ -24,13 +31,18 @@ import (
 	"time"
 
 	"github.com/rfc6455/ws/conn"
+	_ "github.com/rfc6455/ws/conn/xconnect" // RFC 8441 in net/http's HTTP/2 server
 	"github.com/rfc6455/ws/internal/demo"
+	"github.com/rfc6455/ws/internal/tlscert"
 )
 
 func main() {
 	addr := flag.String("addr", "localhost:8000", "address to listen on")
 	cook := flag.Duration("cook", 3*time.Second, "how long the food takes")
 	trace := flag.Bool("trace", false, "print the bytes of every WebSocket connection to / (handshake and first frames), annotated")
+	tlsAddr := flag.String("tls", "", "also serve HTTPS on this address (HTTP/2 by ALPN, WebSockets over RFC 8441)")
+	certFile := flag.String("cert", "", "with -tls: certificate file (PEM); default a self-signed certificate made at start")
+	keyFile := flag.String("key", "", "with -tls: private key file (PEM) of -cert")
 	flag.Parse()
 
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -46,6 +58,29 @@ func main() {
 	url := demo.URL(*addr, l.Addr())
 	fmt.Printf("wsdemo: open %s in a browser (its WebSocket is ws://%s)\n", url, url[len("http://"):])
 	fmt.Printf("wsdemo: plain HTTP, as in the article: curl %sconnected\n", url)
+	if *tlsAddr != "" {
+		cfg, err := tlscert.Config(*certFile, *keyFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		tl, err := net.Listen("tcp", *tlsAddr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		surl := "https://" + demo.URL(*tlsAddr, tl.Addr())[len("http://"):]
+		fmt.Printf("wsdemo: or %s: HTTP/2, its WebSockets on the page's own connection (RFC 8441)", surl)
+		if *certFile == "" {
+			fmt.Print("; the certificate is self-signed: accept it in the browser")
+		}
+		fmt.Println()
+		go func() {
+			if err := s.ServeTLS(tl, cfg); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Fatal(err)
+			}
+		}()
+	} else if *certFile != "" || *keyFile != "" {
+		log.Fatal("-cert and -key need -tls")
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

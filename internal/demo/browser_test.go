@@ -18,6 +18,7 @@ type pageResults struct {
 	Sent         bool   `json:"sent"`
 	ServerLogged bool   `json:"serverLogged"`
 	Handshake    bool   `json:"handshake"`
+	Protocol     string `json:"protocol"` // what carried the page's WebSocket
 	Food         map[Mode]struct {
 		Arrived   bool  `json:"arrived"`
 		Done      bool  `json:"done"`

@@ -27,4 +27,14 @@
 //
 // The byte counts need the connections Server.Serve accepts; a Server used
 // as an http.Handler under another http.Server works but counts nothing.
+//
+// Server.ServeTLS (cmd/wsdemo -tls) serves the same over HTTPS, where the
+// browser speaks HTTP/2 and opens the page's WebSockets as extended
+// CONNECTs (RFC 8441) on the page's own connection: routes for CONNECT sit
+// beside the GET ones, the handlers are the same, and the page shows which
+// protocol carried its WebSocket. There bytes are not counted (encrypted,
+// and interleaved by HTTP/2), and the handshake is shown as the fields
+// net/http decoded. Leaving the page, Chromium resets an HTTP/2 WebSocket's
+// stream (RST_STREAM CANCEL, the server logs 1006) where over HTTP/1.1 it
+// sends a Close frame with 1001.
 package demo

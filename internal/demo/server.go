@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -125,6 +126,11 @@ func New(opts *Options) *Server {
 	mux.HandleFunc("GET /food/longpoll", s.serveLongPoll)
 	mux.HandleFunc("GET /food/ws", s.serveFoodWS)
 	mux.HandleFunc("GET /live", s.serveLive)
+	// Over HTTP/2 a browser opens its WebSockets with an extended CONNECT
+	// (RFC 8441) on the page's own connection: the same handlers serve it.
+	mux.HandleFunc("CONNECT /{$}", s.serveArticleWS)
+	mux.HandleFunc("CONNECT /food/ws", s.serveFoodWS)
+	mux.HandleFunc("CONNECT /live", s.serveLive)
 	mux.HandleFunc("GET /api/orders", s.serveOrders)
 	mux.HandleFunc("POST /api/report", s.serveReport)
 	s.mux = mux
@@ -158,23 +164,58 @@ func reqFrom(r *http.Request) *reqInfo {
 	return &reqInfo{}
 }
 
-// Serve accepts connections on l and serves the demo on them until Close.
-// It counts the bytes of every connection (see Options and the package doc).
+// Serve accepts connections on l and serves the demo on them over
+// HTTP/1.1 until Close. It counts the bytes of every connection (see
+// Options and the package doc). It may run beside ServeTLS.
 func (s *Server) Serve(l net.Listener) error {
-	hsrv := &http.Server{
-		Handler:           s,
-		ConnContext:       withWire,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(logWriter{s}, "", 0),
+	hsrv, err := s.server()
+	if err != nil {
+		return err
 	}
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
-		return http.ErrServerClosed
-	}
-	s.hsrv = hsrv
-	s.mu.Unlock()
 	return hsrv.Serve(wireListener{l})
+}
+
+// ServeTLS accepts TLS connections on l with cfg's certificate and serves
+// the demo on them until Close, over HTTP/2 or HTTP/1.1 as the browser
+// chooses by ALPN (RFC 7301). Over HTTP/2 the browser opens the page's
+// WebSockets on the page's own connection (RFC 8441), provided the
+// program turned extended CONNECT on (conn/xconnect): the page shows which
+// protocol carried each. Bytes are not counted there (they are encrypted,
+// and HTTP/2 interleaves requests), so the food figures read 0 and the
+// handshake is shown as the fields net/http decoded. cfg is not modified.
+func (s *Server) ServeTLS(l net.Listener, cfg *tls.Config) error {
+	hsrv, err := s.server()
+	if err != nil {
+		return err
+	}
+	cfg = cfg.Clone()
+	if len(cfg.NextProtos) == 0 {
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+	}
+	return hsrv.Serve(tls.NewListener(l, cfg))
+}
+
+// server returns the http.Server that Serve and ServeTLS share, made on
+// first use, or http.ErrServerClosed once the Server is closing.
+func (s *Server) server() (*http.Server, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, http.ErrServerClosed
+	}
+	if s.hsrv == nil {
+		s.hsrv = &http.Server{
+			Handler:           s,
+			ConnContext:       withWire,
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          log.New(logWriter{s}, "", 0),
+		}
+		// HTTP/1.1 on Serve's listener; HTTP/2 only where TLS offers it.
+		s.hsrv.Protocols = new(http.Protocols)
+		s.hsrv.Protocols.SetHTTP1(true)
+		s.hsrv.Protocols.SetHTTP2(true)
+	}
+	return s.hsrv, nil
 }
 
 type logWriter struct{ s *Server }

@@ -13,6 +13,7 @@ type event struct {
 	Request  string `json:"request,omitempty"`  // handshake: the request as it arrived
 	Response string `json:"response,omitempty"` // handshake: the 101 response as written
 	Hook     string `json:"hook,omitempty"`     // handshake: the headers the ResponseHeader hook saw
+	Protocol string `json:"protocol,omitempty"` // handshake: what carried the WebSocket (HTTP/1.1 or HTTP/2)
 	Code     int    `json:"code,omitempty"`     // closed: the close code
 
 	Food *OrderStats `json:"food,omitempty"`

@@ -24,10 +24,15 @@ func (s *Server) serveArticleWS(w http.ResponseWriter, r *http.Request) {
 
 	var hook string
 	opts := &conn.AcceptOptions{}
-	// The article's `headers` event: the 101 headers, before they are written.
+	proto := carriedBy(r)
+	answer := "101" // the status that accepts: 200 over HTTP/2 (RFC 8441, Section 5)
+	if r.ProtoMajor == 2 {
+		answer = "200"
+	}
+	// The article's `headers` event: the response headers, before they are written.
 	opts.ResponseHeader = func(r *http.Request, h http.Header) error {
 		hook = formatHeader(h)
-		s.tabLogf(tabID, "conn %d: headers event: the 101 response will carry\n%s", id, strings.TrimSuffix(hook, "\n"))
+		s.tabLogf(tabID, "conn %d: headers event: the %s response will carry\n%s", id, answer, strings.TrimSuffix(hook, "\n"))
 		return nil
 	}
 
@@ -43,7 +48,7 @@ func (s *Server) serveArticleWS(w http.ResponseWriter, r *http.Request) {
 			}
 			if first { // the 101 response
 				first = false
-				s.publish(tabID, event{Type: "handshake", Request: request, Response: item, Hook: hook})
+				s.publish(tabID, event{Type: "handshake", Request: request, Response: item, Hook: hook, Protocol: proto})
 				return
 			}
 			s.publish(tabID, event{Type: "frame", Text: item})
@@ -56,6 +61,10 @@ func (s *Server) serveArticleWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.tabLogf(tabID, "conn %d: upgrade refused: %v", id, err)
 		return
+	}
+	if wireFrom(r.Context()) == nil {
+		// No bytes to show (TLS, HTTP/2): the fields net/http decoded.
+		s.publish(tabID, event{Type: "handshake", Request: fieldsOf(r), Response: ":status: " + answer + "\n" + hook, Hook: hook, Protocol: proto})
 	}
 
 	// The article's `connection` event.
@@ -92,6 +101,37 @@ func (s *Server) logClosed(tabID string, id int64, err error) {
 	}
 	s.tabLogf(tabID, "conn %d: closed with code %v", id, code)
 	s.publish(tabID, event{Type: "closed", Code: int(code)})
+}
+
+// carriedBy says, for the page, what carried the WebSocket of r.
+func carriedBy(r *http.Request) string {
+	if r.ProtoMajor == 2 {
+		return "HTTP/2: an extended CONNECT (RFC 8441) answered 200; the WebSocket is one stream of the page's own HTTP/2 connection"
+	}
+	return "HTTP/1.1: a GET with Upgrade answered 101 Switching Protocols; the WebSocket has its TCP connection to itself"
+}
+
+// fieldsOf shows a request as net/http decoded it, pseudo-header fields
+// first for HTTP/2 (RFC 9113, Section 8.3.1).
+func fieldsOf(r *http.Request) string {
+	var b strings.Builder
+	if r.ProtoMajor == 2 {
+		fmt.Fprintf(&b, ":method: %s\n", r.Method)
+		for _, p := range r.Header[":protocol"] {
+			fmt.Fprintf(&b, ":protocol: %s\n", p)
+		}
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		fmt.Fprintf(&b, ":scheme: %s\n:authority: %s\n:path: %s\n", scheme, r.Host, r.URL.RequestURI())
+	} else {
+		fmt.Fprintf(&b, "%s %s %s\nHost: %s\n", r.Method, r.URL.RequestURI(), r.Proto, r.Host)
+	}
+	h := r.Header.Clone()
+	delete(h, ":protocol")
+	b.WriteString(formatHeader(h))
+	return b.String()
 }
 
 // formatHeader shows h as header lines, sorted by name.

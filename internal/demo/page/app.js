@@ -93,6 +93,8 @@ function openLive() {
     const ev = JSON.parse(e.data);
     switch (ev.type) {
       case "handshake":
+        $("#proto").textContent = ev.protocol;
+        results.protocol = ev.protocol;
         $("#hs-req").textContent = ev.request;
         $("#hs-resp").textContent = ev.response;
         $("#hs-hook").textContent = ev.hook;

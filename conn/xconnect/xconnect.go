@@ -29,9 +29,12 @@
 //
 //	GODEBUG=http2xconnect=1 ./server
 //
-// A later Go release is expected to offer a per-server setting instead,
-// http.HTTP2Config.EnableConnectProtocol (the accepted proposal
-// golang/go#53208); with it this package will no longer be needed.
+// A later Go release is expected to offer a per-server setting instead:
+// http.HTTP2Config.EnableConnectProtocol, from the accepted proposal
+// golang/go#53208 (the GODEBUG switch came with golang/go#71128). Go 1.26
+// does not have it; its implementation, golang/go pull request #79300,
+// was still under review when this package was written, so Go 1.27 at
+// the earliest. With it this package will no longer be needed.
 //
 // Only import this package when every handler that accepts WebSockets in
 // the program serves RFC 8441 (conn.Accept does): a browser that sees the

@@ -20,6 +20,12 @@ import (
 // such a link.
 const DefaultLinkBuffer = 4 << 20
 
+// chunkCost is what a Relay charges against Link.Buffer for each queued
+// chunk on top of its bytes: about what the chunk costs in memory (its
+// linkChunk and the allocation's rounding). Without it a peer sending one
+// byte at a time could make a 4 MiB buffer hold 4 million chunks.
+const chunkCost = 64
+
 // relayReadSize is the most a Relay reads from a socket at once. A chunk is
 // released as a whole, so smaller chunks pace a bulk transfer more evenly.
 const relayReadSize = 16 << 10
@@ -44,7 +50,8 @@ type Link struct {
 	// queued behind the chunks before it (serialization delay).
 	Bandwidth int64 `json:"bandwidth,omitempty"`
 	// Buffer is how many bytes the relay queues per direction before it
-	// stops reading from the sender (0 means DefaultLinkBuffer). Like a
+	// stops reading from the sender (0 means DefaultLinkBuffer; at least
+	// 1 KiB; each queued read also counts chunkCost bytes). Like a
 	// TCP window, it bounds the bytes in flight: a bulk sender gets at most
 	// Buffer bytes per RTT/2 through.
 	Buffer int `json:"buffer,omitempty"`
@@ -120,8 +127,8 @@ func ParseBandwidth(s string) (int64, error) {
 // the delay of a reset (an error on one side closes both at once).
 //
 // Each connection costs five goroutines (a reader and a writer per
-// direction, and one that waits for them). Its methods may be called
-// concurrently.
+// direction, and one that waits for them) and up to Link.Buffer bytes
+// per direction. Its methods may be called concurrently.
 type Relay struct {
 	link   Link
 	target string
@@ -141,7 +148,7 @@ type RelayStats struct {
 	Conns     int64 // connections accepted
 	Bytes     int64 // bytes relayed, both directions
 	Chunks    int64 // reads that carried bytes (each is released as one piece)
-	MaxQueued int64 // the most bytes ever queued in one direction of one connection
+	MaxQueued int64 // the most ever queued in one direction of one connection: bytes plus chunkCost per chunk
 }
 
 // StartRelay listens on 127.0.0.1 (a port chosen by the system) and relays
@@ -149,6 +156,9 @@ type RelayStats struct {
 func StartRelay(target string, link Link) (*Relay, error) {
 	if link.RTT < 0 || link.Bandwidth < 0 || link.Buffer < 0 {
 		return nil, fmt.Errorf("bench: relay: negative link parameter in %+v", link)
+	}
+	if link.Buffer > 0 && link.Buffer < 1<<10 {
+		return nil, fmt.Errorf("bench: relay: a %d-byte buffer is under the 1 KiB minimum", link.Buffer)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -315,7 +325,7 @@ type linkDir struct {
 
 	mu     sync.Mutex
 	q      []linkChunk
-	queued int       // bytes in q
+	queued int       // bytes in q, plus chunkCost per chunk
 	free   time.Time // when the link has sent everything queued so far
 }
 
@@ -351,7 +361,7 @@ func (d *linkDir) push(b []byte, at time.Time) {
 	}
 	d.free = start
 	d.q = append(d.q, linkChunk{b: b, due: start.Add(d.link.RTT / 2), fin: b == nil})
-	d.queued += len(b)
+	d.queued += len(b) + chunkCost
 	q := int64(d.queued)
 	d.mu.Unlock()
 	for {
@@ -370,7 +380,7 @@ func (d *linkDir) read(src net.Conn, rc *relayConn) {
 	limit := d.link.buffer()
 	for {
 		d.mu.Lock()
-		room := limit - d.queued
+		room := limit - d.queued - chunkCost
 		d.mu.Unlock()
 		if room <= 0 {
 			// The queue is full: read nothing until the writer frees some,
@@ -440,8 +450,9 @@ func (d *linkDir) write(dst net.Conn, rc *relayConn) {
 		// Release everything due by now: a late timer must not leave
 		// chunks that are already due waiting for another round.
 		var out net.Buffers
-		n, fin, i := 0, false, 0
+		n, cost, fin, i := 0, 0, false, 0
 		for ; i < len(d.q) && !d.q[i].due.After(now.Add(timerSlack)); i++ {
+			cost += len(d.q[i].b) + chunkCost
 			if d.q[i].fin {
 				fin = true
 				i++
@@ -459,11 +470,11 @@ func (d *linkDir) write(dst net.Conn, rc *relayConn) {
 				return
 			}
 			d.r.relayed.Add(int64(n))
-			d.mu.Lock()
-			d.queued -= n
-			d.mu.Unlock()
-			signal(d.room)
 		}
+		d.mu.Lock()
+		d.queued -= cost
+		d.mu.Unlock()
+		signal(d.room)
 		if fin {
 			if cw, ok := dst.(interface{ CloseWrite() error }); ok {
 				cw.CloseWrite()

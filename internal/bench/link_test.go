@@ -213,6 +213,51 @@ func TestRelayOrder(t *testing.T) {
 	}
 }
 
+// TestRelayBufferBound has a sender write one byte at a time, the costly
+// case for a queue: every queued read is charged chunkCost on top of its
+// byte, so a 4 KiB buffer holds at most about 60 reads, and every byte
+// still arrives in order.
+func TestRelayBufferBound(t *testing.T) {
+	t.Parallel()
+	const n, buffer = 2000, 4 << 10
+	ln, r := startTestRelay(t, Link{RTT: 10 * time.Millisecond, Buffer: buffer})
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		b, _ := io.ReadAll(c)
+		got <- b
+	}()
+	c, err := net.Dial("tcp", r.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	want := make([]byte, n)
+	for i := range want {
+		want[i] = byte(i)
+		if _, err := c.Write(want[i : i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.(*net.TCPConn).CloseWrite()
+	if b := <-got; !bytes.Equal(b, want) {
+		t.Fatalf("server got %d bytes, want the %d sent, in order", len(b), n)
+	}
+	if s := r.Stats(); s.MaxQueued > buffer {
+		t.Errorf("relay queued up to %d (bytes plus %d per read), want at most the %d-byte buffer", s.MaxQueued, chunkCost, buffer)
+	}
+	if _, err := StartRelay("127.0.0.1:1", Link{Buffer: 100}); err == nil {
+		t.Errorf("StartRelay accepted a 100-byte buffer")
+	}
+}
+
 // TestRelayHalfClose checks that a FIN crosses the relay RTT/2 after it is
 // sent, and that the other direction keeps working until it closes too.
 func TestRelayHalfClose(t *testing.T) {

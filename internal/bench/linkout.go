@@ -55,7 +55,7 @@ func linkBandwidth(cfg Config) string {
 // linkIntro is the sentence before the link tables.
 func linkIntro(rep *Report) string {
 	cfg := rep.Config
-	where := "in a child process, so the CPU figures are the clients' and the server's alone"
+	where := "in a child process, so its CPU time is not in the figures"
 	for _, l := range rep.Links {
 		if !l.RelayProcess {
 			where = "in this process, so its work is in the CPU figures"

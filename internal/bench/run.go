@@ -77,7 +77,7 @@ type Config struct {
 	// RelayCommand, if set, runs each link's Relay in a child process,
 	// argv followed by the arguments of RelayChildMain, so that the CPU
 	// time measured leaves the relay's work out; nil runs it in process.
-	RelayCommand []string `json:"relay_command,omitempty"`
+	RelayCommand []string `json:"-"`
 
 	// Progress, if set, is called with a one-line status before each cell.
 	Progress func(line string) `json:"-"`

@@ -16,7 +16,8 @@ type AcceptOptions struct {
 	Options
 	handshake.ServerOptions
 	// HandshakeTimeout bounds writing the 101 response after the request
-	// was read (net/http's own timeouts bound reading it). 0 means
+	// was read (net/http's own timeouts bound reading it), or over HTTP/2
+	// the 200 that accepts an extended CONNECT. 0 means
 	// DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
 }

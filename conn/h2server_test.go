@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -470,4 +471,86 @@ func TestDone(t *testing.T) {
 	if !h2sClosedWithin(ep.Done(), 3*time.Second) {
 		t.Fatal("Done not closed after Close")
 	}
+}
+
+// TestH2EndpointFeatures: the Endpoint over an HTTP/2 stream keeps the
+// features of one over TCP: keepalive pings answered by the peer, the read
+// limit (1009, RFC 6455, Section 7.4.1), and NetConn as a byte stream.
+func TestH2EndpointFeatures(t *testing.T) {
+	t.Parallel()
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, 3)
+	h := func(w http.ResponseWriter, r *http.Request) {
+		opts := &AcceptOptions{Options: Options{ReadLimit: 1 << 10, KeepAlive: 100 * time.Millisecond, KeepAliveTimeout: time.Second}}
+		ep, err := Accept(w, r, opts)
+		if err != nil {
+			results <- result{r.URL.Path, err}
+			return
+		}
+		defer func() { <-ep.Done() }()
+		switch r.URL.Path {
+		case "/keepalive": // pings flow while the server waits; the peer's pongs keep it alive
+			_, p, err := ep.ReadMessage(nil)
+			if err == nil && string(p) != "after pings" {
+				err = fmt.Errorf("got %q", p)
+			}
+			results <- result{"keepalive", err}
+			ep.Close(frame.CloseNormal, "")
+		case "/limit":
+			_, _, err := ep.ReadMessage(nil)
+			results <- result{"limit", err}
+		case "/netconn": // a byte stream in binary messages
+			nc := ep.NetConn(frame.OpBinary)
+			buf := make([]byte, 5)
+			_, err := io.ReadFull(nc, buf)
+			if err == nil {
+				_, err = nc.Write(bytes.ToUpper(buf))
+			}
+			results <- result{"netconn", err}
+			nc.Close()
+		}
+	}
+	addr := startH2C(t, http.HandlerFunc(h), nil)
+	cl := dialH2(t, addr, 65535, true)
+	open := func(path string) *Endpoint {
+		st := cl.connect(path, &wsProtocol)
+		if code, _ := st.status(t); code != 200 {
+			t.Fatalf("%s: status %d", path, code)
+		}
+		return NewEndpoint(st, nil, Client, nil)
+	}
+
+	ka := open("/keepalive")
+	go ka.ReadMessage(nil) // answers the pings
+	// Unanswered, the pings would fail the server after 1 s (1006).
+	time.Sleep(2500 * time.Millisecond)
+	if err := ka.WriteMessage(frame.OpText, []byte("after pings")); err != nil {
+		t.Fatal(err)
+	}
+	if r := h2sRecv(t, results, 5*time.Second, "keepalive"); r.err != nil {
+		t.Errorf("keepalive over HTTP/2: %v", r.err)
+	}
+
+	lim := open("/limit")
+	lim.WriteMessage(frame.OpBinary, make([]byte, 2<<10))
+	if r := h2sRecv(t, results, 5*time.Second, "limit"); CloseStatus(r.err) != frame.CloseMessageTooBig {
+		t.Errorf("server read of 2 KiB with a 1 KiB limit: %v, want 1009", r.err)
+	}
+	if _, _, err := lim.ReadMessage(nil); CloseStatus(err) != frame.CloseMessageTooBig {
+		t.Errorf("client after the limit: %v, want the server's 1009", err)
+	}
+
+	nc := open("/netconn").NetConn(frame.OpBinary)
+	nc.Write([]byte("hello"))
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(nc, buf); err != nil || string(buf) != "HELLO" {
+		t.Errorf("NetConn over HTTP/2: %q, %v", buf, err)
+	}
+	if r := h2sRecv(t, results, 5*time.Second, "netconn"); r.err != nil {
+		t.Errorf("server NetConn: %v", r.err)
+	}
+	nc.Close()
 }

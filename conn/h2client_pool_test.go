@@ -1,6 +1,7 @@
 package conn_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -226,4 +227,56 @@ func TestH2NoGoroutineLeak(t *testing.T) {
 	pool.Close()
 	s.srv.Close()
 	waitFor(t, 5*time.Second, func() bool { return runtime.NumGoroutine() <= before }, "goroutines to return to the baseline")
+}
+
+// TestH2AutoFallbackRemembered: a TLS server that selects h2 by ALPN but
+// does not enable extended CONNECT gets the HTTP/1.1 Upgrade in HTTPAuto
+// mode, on a second connection (RFC 8441, Section 3); with a pool, later
+// Dials remember it and go straight to HTTP/1.1.
+func TestH2AutoFallbackRemembered(t *testing.T) {
+	var h2conns atomic.Int32
+	s := newH2ServerUnstarted(t)
+	s.srv.TLS = &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
+	s.srv.Config.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){
+		// An HTTP/2 server without SETTINGS_ENABLE_CONNECT_PROTOCOL.
+		"h2": func(_ *http.Server, c *tls.Conn, _ http.Handler) {
+			h2conns.Add(1)
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.Write(h2.AppendSettings(nil, h2.Setting{ID: h2.SettingMaxConcurrentStreams, Val: 100}))
+			io.Copy(io.Discard, c)
+		},
+	}
+	s.srv.StartTLS()
+	pool := &conn.HTTP2Pool{}
+	defer pool.Close()
+	for _, pooled := range []bool{false, true} {
+		h2conns.Store(0)
+		opts := s.opts(conn.HTTPAuto)
+		if pooled {
+			opts.Pool = pool
+		}
+		for i := range 3 {
+			ep, resp, err := conn.Dial(dtCtx(t), s.url("/"), opts)
+			if err != nil {
+				t.Fatalf("pooled %v, Dial %d: %v", pooled, i, err)
+			}
+			if resp.ProtoMajor != 1 || resp.StatusCode != 101 {
+				t.Errorf("pooled %v, Dial %d: %s %d, want the HTTP/1.1 fallback", pooled, i, resp.Proto, resp.StatusCode)
+			}
+			echoOnce(t, ep, "fallback")
+		}
+		want := int32(3)
+		if pooled {
+			want = 1
+		}
+		if got := h2conns.Load(); got != want {
+			t.Errorf("pooled %v: %d HTTP/2 connections for 3 Dials, want %d", pooled, got, want)
+		}
+	}
+	// HTTP2 mode is not fooled by the memory: it reports the server's lack.
+	opts := s.opts(conn.HTTP2)
+	opts.Pool = pool
+	if _, _, err := conn.Dial(dtCtx(t), s.url("/"), opts); !errors.Is(err, conn.ErrNoExtendedConnect) {
+		t.Errorf("HTTP2 mode: %v, want ErrNoExtendedConnect", err)
+	}
 }

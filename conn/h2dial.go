@@ -55,19 +55,33 @@ func dialHTTP2(ctx context.Context, rawURL string, opts *DialOptions, copts *han
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	c, resp, spare, err := h2ClientFor(ctx, req, opts, proxyURL, addr, force)
+	if err != nil {
+		return nil, resp, spare, err
+	}
+	ep, resp, err := openWebSocket(ctx, c, req, copts, opts)
+	return ep, resp, nil, err
+}
+
+// h2ClientFor returns an HTTP/2 connection for req with a stream slot
+// reserved for it: a pooled one (opts.Pool) or a new one. On failure it
+// returns the proxy's response if a proxy refused the tunnel, and, with
+// errNoH2, the TLS connection on which the server chose HTTP/1.1.
+func h2ClientFor(ctx context.Context, req *http.Request, opts *DialOptions, proxyURL *url.URL, addr string, force bool) (*h2Client, *http.Response, net.Conn, error) {
 	secure := req.URL.Scheme == "wss"
 	dial := func(ctx context.Context) (*h2Client, net.Conn, error) {
 		return dialH2Conn(ctx, opts, proxyURL, addr, req.URL.Hostname(), secure, force)
 	}
 	var c *h2Client
 	var spare net.Conn
+	var err error
 	if opts.Pool != nil {
 		proxy := ""
 		if proxyURL != nil {
 			proxy = proxyURL.String()
 		}
 		key := fmt.Sprintf("%s|%s|%p|%s", req.URL.Scheme, addr, opts.TLSConfig, proxy)
-		c, spare, err = opts.Pool.get(ctx, key, dial)
+		c, spare, err = opts.Pool.get(ctx, key, force, dial)
 	} else {
 		c, spare, err = dial(ctx)
 		if err == nil && !c.reserve() {
@@ -82,8 +96,7 @@ func dialHTTP2(ctx context.Context, rawURL string, opts *DialOptions, copts *han
 		}
 		return nil, nil, spare, err
 	}
-	ep, resp, err := openWebSocket(ctx, c, req, copts, opts)
-	return ep, resp, nil, err
+	return c, nil, nil, nil
 }
 
 // dialH2Conn connects to addr and starts HTTP/2 on the connection: TLS

@@ -22,6 +22,9 @@ import (
 //
 // Servers that do not speak HTTP/2 with extended CONNECT are not pooled:
 // such Dials fall back to HTTP/1.1 as without a pool (in HTTPAuto mode).
+// The pool remembers, for IdleTimeout, an origin that selected h2 without
+// enabling extended CONNECT, so that later HTTPAuto Dials go straight to
+// HTTP/1.1 instead of opening an HTTP/2 connection first each time.
 //
 // The zero value is ready to use. An HTTP2Pool is safe for concurrent use.
 type HTTP2Pool struct {
@@ -32,6 +35,7 @@ type HTTP2Pool struct {
 	mu      sync.Mutex
 	conns   map[string][]*h2Client
 	dialing map[string]chan struct{} // closed when a connection's dial for the key ends
+	noH2    map[string]time.Time     // origins without extended CONNECT, until when
 	closed  bool
 }
 
@@ -92,12 +96,22 @@ func (p *HTTP2Pool) remove(c *h2Client) {
 // HTTP/2 connection with extended CONNECT, or (for a fallback) a nil
 // connection with an HTTP/1.1 connection to use or a nil one, and
 // errNoH2.
-func (p *HTTP2Pool) get(ctx context.Context, key string, dial func(context.Context) (*h2Client, net.Conn, error)) (*h2Client, net.Conn, error) {
+//
+// In HTTPAuto mode (force false), an origin remembered as lacking
+// extended CONNECT gets errNoH2 at once.
+func (p *HTTP2Pool) get(ctx context.Context, key string, force bool, dial func(context.Context) (*h2Client, net.Conn, error)) (*h2Client, net.Conn, error) {
 	for {
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
 			return nil, nil, errPoolClosed
+		}
+		if until, ok := p.noH2[key]; ok && !force {
+			if time.Now().Before(until) {
+				p.mu.Unlock()
+				return nil, nil, errNoH2
+			}
+			delete(p.noH2, key)
 		}
 		for _, c := range p.conns[key] {
 			if c.reserve() {
@@ -136,6 +150,13 @@ func (p *HTTP2Pool) get(ctx context.Context, key string, dial func(context.Conte
 			c.mu.Unlock()
 			p.mu.Unlock()
 			return c, nil, nil
+		}
+		if errors.Is(err, errNoH2) && spare == nil {
+			// h2 without extended CONNECT: remember it for a while.
+			if p.noH2 == nil {
+				p.noH2 = make(map[string]time.Time)
+			}
+			p.noH2[key] = time.Now().Add(p.idleTimeout())
 		}
 		closed := p.closed
 		p.mu.Unlock()

@@ -471,3 +471,51 @@ func TestH2CloseEndsStream(t *testing.T) {
 		})
 	}
 }
+
+// TestH2IgnoredFrames: frames of unknown types (RFC 9113, Section 5.5),
+// PRIORITY (Section 5.3.2) and frames on a stream the client has closed
+// (Section 5.1) are ignored; the WebSockets of the connection go on.
+func TestH2IgnoredFrames(t *testing.T) {
+	text := func(s string) []byte {
+		return append(frame.AppendHeader(nil, frame.Header{Fin: true, Opcode: frame.OpText, PayloadLen: int64(len(s))}), s...)
+	}
+	first := make(chan struct{})
+	url := startRawH2(t, xconnect, func(s *rawH2) {
+		id1 := s.accept()
+		b := h2.AppendFrameHeader(nil, h2.FrameHeader{Length: 3, Type: 0xfa, StreamID: id1})
+		b = append(b, 1, 2, 3)
+		b = append(b, h2.AppendFrameHeader(nil, h2.FrameHeader{Length: 5, Type: h2.FramePriority, StreamID: id1})...)
+		b = append(b, 0, 0, 0, 0, 16)
+		b = h2.AppendData(b, id1, false, text("one"))
+		s.write(b)
+		<-first // the client has read "one" and reset stream 1
+		id3 := s.accept()
+		b = h2.AppendData(nil, id1, false, []byte("late data on a closed stream"))
+		b = h2.AppendWindowUpdate(b, id1, 100)
+		b = h2.AppendData(b, id3, false, text("two"))
+		s.write(b)
+		io.Copy(io.Discard, s.c)
+	})
+	pool := &conn.HTTP2Pool{}
+	defer pool.Close()
+	opts := &conn.DialOptions{Pool: pool, Options: conn.Options{CloseTimeout: 100 * time.Millisecond}}
+	ep1, err := h2Dial(t, url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep1.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, p, err := ep1.ReadMessage(nil); err != nil || string(p) != "one" {
+		t.Fatalf("first WebSocket read %q, %v; want one past an unknown frame and PRIORITY", p, err)
+	}
+	ep1.Close(frame.CloseNormal, "") // no answer: RST_STREAM CANCEL at the deadline
+	close(first)
+	ep2, err := h2Dial(t, url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, p, err := ep2.ReadMessage(nil); err != nil || string(p) != "two" {
+		t.Errorf("second WebSocket read %q, %v; want two past frames on the closed stream", p, err)
+	}
+	ep2.Close(frame.CloseNormal, "")
+}

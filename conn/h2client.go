@@ -807,12 +807,15 @@ func (c *h2Client) handleGoAway(last uint32, code h2.ErrCode, debug []byte) {
 func (c *h2Client) streamReset(id uint32, code h2.ErrCode) {
 	c.mu.Lock()
 	st := c.streams[id]
+	clean := st != nil && st.remoteEnd && code == h2.ErrCodeNo
 	c.mu.Unlock()
 	if st == nil {
 		return
 	}
 	var err error
-	if code != h2.ErrCodeNo {
+	if !clean {
+		// Only a NO_ERROR reset after the server's END_STREAM is the clean
+		// end of RFC 9113, Section 8.1; anything else cuts the stream.
 		err = fmt.Errorf("conn: http2: server reset stream %d: %v (RFC 9113, Section 6.4)", id, code)
 	}
 	st.setReset(err)

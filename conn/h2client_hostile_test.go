@@ -519,3 +519,31 @@ func TestH2IgnoredFrames(t *testing.T) {
 	}
 	ep2.Close(frame.CloseNormal, "")
 }
+
+// TestH2ServerClosesAndResets: a server that sends its Close frame, ends
+// the stream and resets it with NO_ERROR at once (as net/http does when a
+// handler returns without reading the request body) still gives the client
+// its close code: the reset only tells the client to stop sending
+// (RFC 9113, Section 8.1).
+func TestH2ServerClosesAndResets(t *testing.T) {
+	url := startRawH2(t, xconnect, func(s *rawH2) {
+		id := s.accept()
+		cl := frame.AppendHeader(nil, frame.Header{Fin: true, Opcode: frame.OpClose, PayloadLen: 4})
+		cl = append(cl, 0x03, 0xe9, 'b', 'y') // 1001 "by"
+		b := h2.AppendData(nil, id, true, cl)
+		b = h2.AppendRSTStream(b, id, h2.ErrCodeNo)
+		s.write(b)
+		io.Copy(io.Discard, s.c)
+	})
+	ep, err := h2Dial(t, url, &conn.DialOptions{Options: conn.Options{CloseTimeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err = ep.ReadMessage(nil)
+	var ce conn.CloseError
+	if !errors.As(err, &ce) || ce.Code != frame.CloseGoingAway || ce.Reason != "by" {
+		t.Errorf("ReadMessage = %v, want the server's 1001 \"by\"", err)
+	}
+	t.Logf("close error: %+v", ce)
+}

@@ -292,6 +292,17 @@ func (st *h2ClientStream) Write(p []byte) (int, error) {
 				c.mu.Unlock()
 				return written, fmt.Errorf("conn: http2: write after END_STREAM (RFC 9113, Section 5.1)")
 			}
+			if st.reset && st.resetErr == nil && st.remoteEnd && !st.closed {
+				// The server sent its whole response, then RST_STREAM
+				// NO_ERROR: "the server MAY request that the client abort
+				// transmission of a request without error" (RFC 9113,
+				// Section 8.1). The bytes are dropped, as TCP accepts bytes
+				// written after the peer's close: the Endpoint's reply to
+				// the server's Close frame must not turn a clean close
+				// into an error.
+				c.mu.Unlock()
+				return written + len(p), nil
+			}
 			if err := st.endErrLocked(); err != nil {
 				c.mu.Unlock()
 				if err == io.EOF {

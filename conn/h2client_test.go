@@ -353,3 +353,28 @@ func TestH2SlowStreamDoesNotStallOthers(t *testing.T) {
 	fast.Close(frame.CloseNormal, "")
 	slow.Close(frame.CloseNormal, "")
 }
+
+// TestH2ServerCloses: a close started by the server reaches the client with
+// its code, and the client's reply completes the handshake on the stream.
+func TestH2ServerCloses(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ep, err := conn.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		ep.Close(frame.CloseGoingAway, "shutting down")
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	ep, _, err := conn.Dial(dtCtx(t), wsURL(srv, "/"), &conn.DialOptions{TLSConfig: tlsConfigOf(srv), Proxy: noProxy, HTTPVersion: conn.HTTP2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err = ep.ReadMessage(nil)
+	var ce conn.CloseError
+	if !errors.As(err, &ce) || ce.Code != frame.CloseGoingAway || ce.Reason != "shutting down" || ce.Err != nil {
+		t.Errorf("ReadMessage = %v, want the server's clean 1001 \"shutting down\"", err)
+	}
+}

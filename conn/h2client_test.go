@@ -378,3 +378,34 @@ func TestH2ServerCloses(t *testing.T) {
 		t.Errorf("ReadMessage = %v, want the server's clean 1001 \"shutting down\"", err)
 	}
 }
+
+// TestH2DialLimits: read limits work over HTTP/2 as over TCP, both ways:
+// a message over the server's limit is closed with 1009 by the server, one
+// over the client's by the client (RFC 6455, Section 7.4.1).
+func TestH2DialLimits(t *testing.T) {
+	s := newH2Server(t, true, &conn.AcceptOptions{Options: conn.Options{ReadLimit: 1 << 10}})
+	ep, _, err := conn.Dial(dtCtx(t), s.url("/"), s.opts(conn.HTTP2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.SetDeadline(time.Now().Add(5 * time.Second))
+	ep.WriteMessage(frame.OpBinary, make([]byte, 2<<10))
+	if _, _, err := ep.ReadMessage(nil); conn.CloseStatus(err) != frame.CloseMessageTooBig {
+		t.Errorf("after a message over the server's limit: %v, want the server's 1009", err)
+	}
+	ep.Close(frame.CloseNormal, "")
+
+	s2 := newH2Server(t, true, &conn.AcceptOptions{Options: conn.Options{ReadLimit: 1 << 20}})
+	opts := s2.opts(conn.HTTP2)
+	opts.ReadLimit = 1 << 10
+	ep, _, err = conn.Dial(dtCtx(t), s2.url("/"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.SetDeadline(time.Now().Add(5 * time.Second))
+	ep.WriteMessage(frame.OpBinary, make([]byte, 2<<10)) // echoed: over our limit
+	if _, _, err := ep.ReadMessage(nil); conn.CloseStatus(err) != frame.CloseMessageTooBig {
+		t.Errorf("reading a message over the client's limit: %v, want 1009", err)
+	}
+	ep.Close(frame.CloseNormal, "")
+}

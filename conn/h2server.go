@@ -134,22 +134,23 @@ func (s *h2Stream) pump() {
 	var big *[]byte
 	for {
 		n, err := s.body.Read(buf)
+		inUse := false // Read holds a chunk of buf
 		if n > 0 {
 			select {
 			case s.feed <- buf[:n]:
-			case <-s.closed:
-				err = net.ErrClosed
-			}
-			if err == nil {
 				select {
 				case <-s.next:
 				case <-s.closed:
-					err = net.ErrClosed
+					err, inUse = net.ErrClosed, true
 				}
+			case <-s.closed:
+				err = net.ErrClosed
 			}
 		}
 		if err != nil {
-			if big != nil {
+			// A chunk Read may still be copying from stays out of the
+			// pool (the garbage collector takes it).
+			if big != nil && !inUse {
 				putBuf(big)
 			}
 			s.rerr = err
@@ -175,10 +176,14 @@ func (s *h2Stream) pump() {
 func (s *h2Stream) Read(p []byte) (int, error) {
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
+	select {
+	case <-s.closed:
+		s.chunk = nil
+		return 0, net.ErrClosed
+	default:
+	}
 	if len(s.chunk) == 0 {
 		select {
-		case <-s.closed:
-			return 0, net.ErrClosed
 		case <-s.rdl.done():
 			return 0, os.ErrDeadlineExceeded
 		default:

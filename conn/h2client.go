@@ -776,6 +776,9 @@ func (c *h2Client) handleWindowUpdate(h h2.FrameHeader, p []byte) error {
 // process: "streams with identifiers higher than the included last stream
 // identifier ... were not or will not be processed" (RFC 9113, Section 6.8).
 func (c *h2Client) handleGoAway(last uint32, code h2.ErrCode, debug []byte) {
+	if len(debug) > 128 {
+		debug = debug[:128] // the error keeps a bounded part of the server's text
+	}
 	err := fmt.Errorf("conn: http2: server sent GOAWAY %v (last stream %d) %q", code, last, debug)
 	c.mu.Lock()
 	c.goaway, c.lastID = true, last

@@ -198,3 +198,132 @@ func BenchmarkTinyMessageRead(b *testing.B) {
 		})
 	}
 }
+
+// jsonMessages returns n distinct JSON-like text messages of about size
+// bytes each: records with repeated keys and varying values, as a chat or
+// market feed sends.
+func jsonMessages(n, size int) [][]byte {
+	rng := rand.New(rand.NewPCG(14, 14))
+	words := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"}
+	msgs := make([][]byte, n)
+	for i := range msgs {
+		b := []byte(`{"items":[`)
+		for j := 0; len(b) < size-80; j++ {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, `{"id":%d,"user":"%s%d","price":%d.%02d,"tags":["%s","%s"],"ok":%t}`,
+				rng.IntN(1e6), words[rng.IntN(len(words))], rng.IntN(100), rng.IntN(1000), rng.IntN(100),
+				words[rng.IntN(len(words))], words[rng.IntN(len(words))], rng.IntN(2) == 1)
+		}
+		b = fmt.Appendf(b, `],"seq":%d}`, i)
+		msgs[i] = b
+	}
+	return msgs
+}
+
+// countConn counts the bytes written to a net.Conn.
+type countConn struct {
+	net.Conn
+	n *int64
+}
+
+func (c countConn) Write(p []byte) (int, error) { *c.n += int64(len(p)); return c.Conn.Write(p) }
+
+// BenchmarkDeflateEcho is a permessage-deflate echo of 1 KiB JSON-like
+// text over loopback TCP (issue 14): the client writes a message, the
+// server reads it and writes it back, the client reads the echo; both ends
+// compress and inflate (RFC 7692), with context takeover (15-bit window)
+// and without, beside plain framing and beside compress/flate doing the
+// same two compressions and two inflations per message (its sync flush,
+// the trailer removed as RFC 7692, Section 7.2.1 does; with no takeover, a
+// Reset writer and reader per message). Reported: ns/op (one echo, CPU of
+// both ends), wire-B/msg (client to server, header included), and
+// B/conn, the live heap of one idle Endpoint after a 48 KiB message each
+// way (idlePairs, deflate_mem_test.go: a takeover window is then full).
+func BenchmarkDeflateEcho(b *testing.B) {
+	msgs := jsonMessages(512, 1<<10)
+	for _, mode := range []string{"plain", "takeover", "no-takeover"} {
+		b.Run(mode, func(b *testing.B) {
+			sc, cc := tcpPair(b)
+			var wire int64
+			cc = countConn{cc, &wire}
+			so, co := &Options{}, &Options{}
+			var agreed *handshake.DeflateParams
+			if mode != "plain" {
+				agreed = &handshake.DeflateParams{ServerNoContextTakeover: mode == "no-takeover", ClientNoContextTakeover: mode == "no-takeover"}
+				so.Compression.Negotiated, co.Compression.Negotiated = agreed, agreed
+			}
+			perConn, _ := idlePairs(b, 50, agreed)
+			server, client := NewEndpoint(sc, nil, Server, so), NewEndpoint(cc, nil, Client, co)
+			defer client.Close(frame.CloseNormal, "")
+			go echoLoop(server)
+			var buf []byte
+			b.SetBytes(1 << 10)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				msg := msgs[i%len(msgs)]
+				i++
+				if err := client.WriteMessage(frame.OpText, msg); err != nil {
+					b.Fatal(err)
+				}
+				var err error
+				if _, buf, err = client.ReadMessage(buf); err != nil || len(buf) != len(msg) {
+					b.Fatal(len(buf), err)
+				}
+			}
+			b.ReportMetric(float64(wire)/float64(i), "wire-B/msg")
+			b.ReportMetric(perConn, "B/conn")
+		})
+	}
+	for _, takeover := range []bool{true, false} {
+		name := map[bool]string{true: "compress-flate/takeover", false: "compress-flate/no-takeover"}[takeover]
+		b.Run(name, func(b *testing.B) {
+			// Two streams, as the two directions of a connection.
+			type dir struct {
+				z   bytes.Buffer
+				w   *flate.Writer
+				src bytes.Reader
+				r   io.ReadCloser
+			}
+			var ds [2]dir
+			for k := range ds {
+				ds[k].w, _ = flate.NewWriter(&ds[k].z, flate.DefaultCompression)
+				ds[k].r = flate.NewReader(&ds[k].src)
+			}
+			out := make([]byte, 4<<10)
+			var wire int64
+			b.SetBytes(1 << 10)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				msg := msgs[i%len(msgs)]
+				i++
+				for k := range ds {
+					d := &ds[k]
+					d.z.Reset()
+					if !takeover {
+						d.w.Reset(&d.z)
+					}
+					d.w.Write(msg)
+					d.w.Flush()
+					c := d.z.Bytes()[:d.z.Len()-4] // RFC 7692, Section 7.2.1: drop 00 00 ff ff
+					if k == 0 {
+						wire += int64(len(c)) + 6 + 2 // masked client frame header
+					}
+					// The reader sees the stream again with the trailer.
+					d.src.Reset(append(c, 0, 0, 0xff, 0xff))
+					if !takeover {
+						d.r.(flate.Resetter).Reset(&d.src, nil)
+					}
+					n, err := io.ReadAtLeast(d.r, out, len(msg))
+					if n != len(msg) {
+						b.Fatal(n, err)
+					}
+				}
+			}
+			b.ReportMetric(float64(wire)/float64(i), "wire-B/msg")
+		})
+	}
+}

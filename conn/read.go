@@ -23,6 +23,15 @@ import (
 // connection into the caller's slice instead of through rbuf.
 const directReadMin = 4 << 10
 
+// directMaskedMin is directReadMin for a masked payload. Unmasking touches
+// every byte anyway, and maskCopy out of the read buffer costs no more
+// than unmasking in place, while a buffered read brings the next frames
+// in the same system call: pipelined 16 KiB messages measured 0.58 of a
+// raw copy read through the buffer against 0.50 straight into p. From 32
+// KiB on, reading straight into p wins again (64 KiB messages: 1309 MB/s
+// against 858 through the buffer).
+const directMaskedMin = 32 << 10
+
 // ioError marks an error returned by the net.Conn, so fail sends nothing
 // and reports 1006 (RFC 6455, Section 7.1.5).
 type ioError struct{ err error }
@@ -32,28 +41,47 @@ func (e ioError) Unwrap() error { return e.err }
 
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
-// takeBig moves the unconsumed bytes into a pooled buffer of at least need bytes.
+// takeBig moves the unconsumed bytes into a pooled buffer of at least
+// need bytes: bufSize from bufPool, up to bigReadSize from the 64 KiB
+// pool (pool.go), larger ones allocated.
 func (ep *Endpoint) takeBig(need int) {
-	b := getBuf()
-	if need > len(*b) {
-		putBuf(b)
+	var b *[]byte
+	switch {
+	case need <= bufSize+headroom:
+		b = getBuf()
+	case need <= bigReadSize+headroom:
+		b = maskPool(bigReadSize).Get().(*[]byte)
+	default:
 		nb := make([]byte, need)
 		b = &nb
 	}
 	n := copy(*b, ep.rbuf[ep.rpos:ep.rend])
 	if ep.rpool != nil {
-		putBuf(ep.rpool)
+		putReadBuf(ep.rpool)
 	}
 	ep.rbuf, ep.rpool, ep.rpos, ep.rend = *b, b, 0, n
+}
+
+// bigReadSize is the largest read buffer: a pooled bufSize buffer that
+// reads keep filling is swapped for one of this size, so a peer streaming
+// large frames is read 64 KiB per system call.
+const bigReadSize = 64 << 10
+
+// putReadBuf returns a read buffer to the pool it came from.
+func putReadBuf(b *[]byte) {
+	switch len(*b) {
+	case bufSize + headroom:
+		putBuf(b)
+	case bigReadSize + headroom:
+		maskPool(bigReadSize).Put(b)
+	}
 }
 
 // dropBig returns the pooled read buffer, if any; the buffer must be empty.
 func (ep *Endpoint) dropBig() {
 	ep.rpos, ep.rend = 0, 0
 	if ep.rpool != nil {
-		if len(*ep.rpool) == bufSize+headroom {
-			putBuf(ep.rpool)
-		}
+		putReadBuf(ep.rpool)
 		ep.rpool = nil
 		ep.rbuf = ep.rsmall[:]
 	}
@@ -76,7 +104,7 @@ func (ep *Endpoint) fill() error {
 			ep.rend = copy(ep.rbuf, ep.rbuf[ep.rpos:ep.rend])
 			ep.rpos = 0
 		} else {
-			ep.takeBig(0)
+			ep.takeBig(len(ep.rbuf) + 1)
 		}
 	}
 	if ep.rpos == ep.rend {
@@ -93,8 +121,11 @@ func (ep *Endpoint) fill() error {
 		}
 		ep.rfilled = ep.rend+n == len(ep.rbuf)
 		ep.rend += n
-		if ep.rfilled && ep.rpool == nil {
-			ep.takeBig(0) // more is probably waiting: read it into the bigger buffer
+		if ep.rfilled && len(ep.rbuf) < bigReadSize {
+			// More is probably waiting: read it into a bigger buffer
+			// (256 B, then 16 KiB, then 64 KiB), taken only because the
+			// peer's bytes filled this one.
+			ep.takeBig(len(ep.rbuf) + 1)
 		}
 		if n > 0 {
 			return nil // an error comes back on the next read
@@ -113,10 +144,23 @@ func (ep *Endpoint) fill() error {
 // waits here, started fresh for the connection, stays within the runtime's
 // smallest stack (2 KiB) instead of growing to 4 KiB, most of an idle
 // connection's memory (see docs/performance.md).
+//
+// While the application waits here the idle pump has nothing to do
+// (control frames are read by this read), so its timer, armed when the
+// Endpoint was made or the last read ended, is stopped until this read
+// ends (appReleaseRead arms it again): an idle connection then costs no
+// timer firing and no goroutine.
 func (ep *Endpoint) waitData() error {
 	if ep.rpos < ep.rend || ep.rpending {
 		return nil
 	}
+	if ep.idleArmed.Load() && ep.idle.Stop() {
+		ep.idleArmed.Store(false)
+	}
+	// Nor does it hold a pooled read buffer: the wait may be long. A peer
+	// still streaming fills the small array at once, and the buffer grows
+	// back (fill).
+	ep.rfilled = false
 	return ep.fill()
 }
 
@@ -146,7 +190,7 @@ func (ep *Endpoint) readPayload(p []byte) (int, error) {
 		p = p[:ep.rremain]
 	}
 	if ep.rpos == ep.rend {
-		if len(p) >= directReadMin {
+		if len(p) >= directReadMin && (!ep.rhdr.Masked || len(p) >= directMaskedMin) {
 			return ep.readDirect(p)
 		}
 		if err := ep.fill(); err != nil {
@@ -305,6 +349,13 @@ func (ep *Endpoint) readMsg(p []byte) (int, error) {
 	}
 	if err == io.EOF {
 		ep.rmsgActive = false
+		if ep.rpos == ep.rend {
+			// Between messages with nothing buffered, an Endpoint holds
+			// no pooled buffer: the application may not read again for
+			// a long time. A peer still streaming refills it (fill).
+			ep.rfilled = false
+			ep.dropBig()
+		}
 	}
 	return n, err
 }

@@ -105,7 +105,9 @@
 // RFC 6455, Sections 4.2 (server handshake, through package handshake),
 // 5.1–5.6 (masking, fragmentation, control frames), 5.5.1–5.5.3 (close,
 // ping, pong), 7.1.1–7.1.7 and 7.4 (closing), 8.1 (UTF-8), 10.3 (client
-// masking keys), 10.4 (limits); RFC 7692 (permessage-deflate).
+// masking keys), 10.4 (limits); RFC 7692 (permessage-deflate); RFC 8441
+// (WebSockets over HTTP/2: Accept on net/http's HTTP/2 server,
+// h2server.go, with conn/xconnect to turn it on; Dial, h2client.go).
 //
 // https://www.rfc-editor.org/rfc/rfc6455
 package conn

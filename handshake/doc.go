@@ -46,7 +46,10 @@
 // RFC 6455, Sections 1.3 (Sec-WebSocket-Accept), 3 (ws and wss URIs), 4.1
 // (client requirements), 4.2.1 and 4.2.2 (server requirements), 4.4 (version
 // negotiation), 9.1 (extension negotiation grammar), 10.2 (origin), 11.3
-// (header fields). The list grammar is RFC 9110, Section 5.6.
+// (header fields). The list grammar is RFC 9110, Section 5.6. Over HTTP/2
+// (h2.go, h2client.go): RFC 8441, Sections 4 and 5 (the extended CONNECT,
+// answered 200, no Sec-WebSocket-Key or -Accept) and RFC 9113, Section
+// 8.2.2 (no connection-specific fields).
 //
 // https://www.rfc-editor.org/rfc/rfc6455
 package handshake

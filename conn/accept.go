@@ -36,13 +36,25 @@ var errNoHijack = &handshake.Error{Status: http.StatusNotImplemented, Section: "
 var errCannotHijack = &handshake.Error{Status: http.StatusInternalServerError,
 	Reason: "the http.ResponseWriter cannot hijack the connection"}
 
+// errCannotStream is errCannotHijack's HTTP/2 form: the ResponseWriter
+// of an extended CONNECT does not give the stream's Flush and deadlines
+// (through http.ResponseController), which a wrapper hides.
+var errCannotStream = &handshake.Error{Status: http.StatusInternalServerError,
+	Reason: "the http.ResponseWriter cannot carry the HTTP/2 stream"}
+
 // hijackError returns the error for a failed Hijack of w, which answers r.
 func hijackError(w http.ResponseWriter, r *http.Request, err error) error {
 	if r.ProtoMajor != 1 {
 		return errNoHijack
 	}
+	return wrapperError(w, err, errCannotHijack, "http.Hijacker")
+}
+
+// wrapperError returns base, with the cause, when http.ResponseController
+// could not reach the method of w it needed (err): needs names it.
+func wrapperError(w http.ResponseWriter, err error, base *handshake.Error, needs string) error {
 	if !errors.Is(err, http.ErrNotSupported) {
-		return fmt.Errorf("%w: %v", errCannotHijack, err)
+		return fmt.Errorf("%w: %v", base, err)
 	}
 	// Walk the wrappers as http.ResponseController does, to the one that
 	// has neither method.
@@ -53,13 +65,13 @@ func hijackError(w http.ResponseWriter, r *http.Request, err error) error {
 		}
 		inner := u.Unwrap()
 		if inner == nil {
-			return fmt.Errorf("%w: the Unwrap method of %T returned nil", errCannotHijack, w)
+			return fmt.Errorf("%w: the Unwrap method of %T returned nil", base, w)
 		}
 		w = inner
 	}
-	return fmt.Errorf("%w: %T implements neither http.Hijacker nor Unwrap() http.ResponseWriter; "+
+	return fmt.Errorf("%w: %T implements neither %s nor Unwrap() http.ResponseWriter; "+
 		"if it is a middleware's wrapper, give it an Unwrap() http.ResponseWriter method "+
-		"returning the ResponseWriter it wraps (http.ResponseController's convention)", errCannotHijack, w)
+		"returning the ResponseWriter it wraps (http.ResponseController's convention)", base, w, needs)
 }
 
 // Accept completes the opening handshake of RFC 6455, Section 4.2 from a
@@ -149,6 +161,13 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Endpo
 	o.Subprotocol = protocol
 	o.Compression.Negotiated = deflateParams
 	if handshake.IsHTTP2(r) {
+		// The stream needs net/http's own ResponseWriter as a hijack does:
+		// its Flush and deadlines, reached through http.ResponseController.
+		if err := http.NewResponseController(w).SetReadDeadline(time.Time{}); err != nil {
+			herr := wrapperError(w, err, errCannotStream, "SetReadDeadline (with Flush and SetWriteDeadline)")
+			handshake.ServeErrorFor(w, r, herr)
+			return nil, errors.Join(herr, err)
+		}
 		return acceptH2(w, r, hdr, timeout, &o) // RFC 8441, h2server.go
 	}
 	nc, brw, err := http.NewResponseController(w).Hijack()

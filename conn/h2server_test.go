@@ -554,3 +554,48 @@ func TestH2EndpointFeatures(t *testing.T) {
 	}
 	nc.Close()
 }
+
+// hidingWriter is a middleware's ResponseWriter that hides net/http's
+// (no Unwrap, no Flush, no deadlines).
+type hidingWriter struct{ http.ResponseWriter }
+
+// unwrappingWriter is one that follows http.ResponseController's convention.
+type unwrappingWriter struct{ http.ResponseWriter }
+
+func (u unwrappingWriter) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+// TestH2AcceptWrapped: over HTTP/2 Accept needs net/http's ResponseWriter
+// (Flush and deadlines) as over HTTP/1.1 it needs Hijack: behind a wrapper
+// that hides it, the answer is 500 naming the wrapper and the fix, and no
+// 200 goes out; with Unwrap it works.
+func TestH2AcceptWrapped(t *testing.T) {
+	t.Parallel()
+	errs := make(chan error, 1)
+	addr := startH2C(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/unwrap" {
+			h2Echo(nil, nil)(unwrappingWriter{w}, r)
+			return
+		}
+		_, err := Accept(hidingWriter{w}, r, nil)
+		errs <- err
+	}), nil)
+	cl := dialH2(t, addr, 65535, true)
+	st := cl.connect("/", &wsProtocol)
+	if code, _ := st.status(t); code != http.StatusInternalServerError {
+		t.Fatalf("status %d behind a wrapper without Unwrap, want 500", code)
+	}
+	err := h2sRecv(t, errs, 5*time.Second, "Accept")
+	if !errors.Is(err, errCannotStream) || !strings.Contains(err.Error(), "conn.hidingWriter implements neither") {
+		t.Errorf("Accept = %v, want errCannotStream naming the wrapper", err)
+	}
+	st = cl.connect("/unwrap", &wsProtocol)
+	if code, _ := st.status(t); code != 200 {
+		t.Fatalf("status %d behind a wrapper with Unwrap, want 200", code)
+	}
+	ep := NewEndpoint(st, nil, Client, nil)
+	ep.WriteMessage(frame.OpText, []byte("through the wrapper"))
+	if _, p, err := ep.ReadMessage(nil); err != nil || string(p) != "through the wrapper" {
+		t.Errorf("echo behind Unwrap: %q, %v", p, err)
+	}
+	ep.Close(frame.CloseNormal, "")
+}

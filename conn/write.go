@@ -425,6 +425,17 @@ func (mw *messageWriter) writeRaw(p []byte) (int, error) {
 		k := copy((*mw.buf)[headroom+mw.n:], p)
 		mw.n += k
 		p = p[k:]
+		if len(p) > 0 && len(*mw.buf) < bigReadSize+headroom {
+			// A message streamed in pieces fills the 16 KiB buffer: move
+			// to a 64 KiB one, so fragments leave 64 KiB per system call
+			// (pipelined 1 MiB streamed: 16 KiB fragments ran at a third
+			// of whole messages).
+			b := maskPool(bigReadSize).Get().(*[]byte)
+			copy((*b)[headroom:], (*mw.buf)[headroom:headroom+mw.n])
+			putBuf(mw.buf)
+			mw.buf = b
+			continue
+		}
 		if len(p) > 0 { // buffer full and more to come: send it as a fragment
 			if err := mw.send(false, nil); err != nil {
 				return total - len(p), err
@@ -499,7 +510,7 @@ func (mw *messageWriter) Close() error {
 	}
 	mw.open = false
 	if mw.buf != nil {
-		putBuf(mw.buf)
+		putReadBuf(mw.buf) // to its pool, 16 or 64 KiB (read.go)
 		mw.buf = nil
 	}
 	mw.ep.wmsg.unlock()

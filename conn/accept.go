@@ -89,9 +89,10 @@ func wrapperError(w http.ResponseWriter, err error, base *handshake.Error, needs
 // w must reach net/http's own ResponseWriter: a middleware that wraps it
 // must implement http.Hijacker or, better, an Unwrap() http.ResponseWriter
 // method returning what it wraps, the convention http.ResponseController
-// follows. Otherwise Accept answers an HTTP/1.1 request with 500 Internal
-// Server Error, and the body and the returned *handshake.Error name the
-// wrapper's type and that fix.
+// follows. Otherwise Accept answers with 500 Internal Server Error, and
+// the body and the returned *handshake.Error name the wrapper's type and
+// that fix (over HTTP/2 too, where Accept needs Flush and the deadline
+// setters rather than Hijack).
 //
 // net/http keeps its own per-request state (about 10 KiB of bufio buffers)
 // until the handler returns, hijacked or not. A server holding many

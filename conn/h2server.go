@@ -424,6 +424,16 @@ func (a h2Addr) String() string  { return string(a) }
 // 5): the 200 response with hdr, flushed at once, then the Endpoint on
 // the stream.
 func acceptH2(w http.ResponseWriter, r *http.Request, hdr http.Header, timeout time.Duration, o *Options) (*Endpoint, error) {
+	s, err := respondH2(w, r, hdr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return NewEndpoint(s, nil, Server, o), nil
+}
+
+// respondH2 sends the 200 response with hdr to an extended CONNECT,
+// flushed at once, and returns the stream as a net.Conn.
+func respondH2(w http.ResponseWriter, r *http.Request, hdr http.Header, timeout time.Duration) (*h2Stream, error) {
 	rc := http.NewResponseController(w)
 	// The server's ReadTimeout and WriteTimeout would end the stream: a
 	// WebSocket outlives a request. Our own bound covers the response.
@@ -439,5 +449,5 @@ func acceptH2(w http.ResponseWriter, r *http.Request, hdr http.Header, timeout t
 		return nil, err
 	}
 	rc.SetWriteDeadline(time.Time{})
-	return NewEndpoint(newH2Stream(w, r), nil, Server, o), nil
+	return newH2Stream(w, r), nil
 }

@@ -2,6 +2,7 @@ package conform
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -11,12 +12,19 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+
+	"github.com/rfc6455/ws/internal/tlscert"
 )
 
 const usage = `usage:
   wsconform server [flags] ws://HOST:PORT/PATH   test an echo server (the fuzzer is the client)
+  wsconform server -http2 [-insecure] ws://... or wss://...
+                                                  the same over HTTP/2 (RFC 8441): h2c with prior
+                                                  knowledge for ws://, TLS with ALPN h2 for wss://
   wsconform client [flags] [-addr HOST:PORT]      test a client testee (the fuzzer is the server,
                                                   Autobahn URL protocol: /getCaseCount, /runCase, /updateReports)
+  wsconform client -http2 [-tls HOST:PORT]        also serve it over HTTP/2: h2c on -addr beside
+                                                  HTTP/1.1, and TLS (ALPN h2, self-signed) on -tls
   wsconform list [-cases P] [-exclude P]          list the cases
 
 Case patterns are comma-separated; * matches anything: -cases '1.*,5.*' -exclude '9.*'.
@@ -44,7 +52,14 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "print every case's result, not only the failures")
 	closeTimeout := fs.Duration("close-timeout", DefaultCloseTimeout, "wait for the peer's close frame after the fuzzer's")
 	dropTimeout := fs.Duration("drop-timeout", DefaultDropTimeout, "server mode: wait for the server to close TCP after the closing handshake")
+	http2 := fs.Bool("http2", false, "run the cases over HTTP/2 extended CONNECT streams (RFC 8441)")
+	insecure := fs.Bool("insecure", false, "server mode, wss://: do not verify the server's certificate")
+	tlsAddr := fs.String("tls", "", "client mode with -http2: also listen for TLS (HTTP/2 by ALPN h2, self-signed certificate) on this address")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *tlsAddr != "" && (!*http2 || mode != "client") {
+		fmt.Fprintln(stderr, "wsconform: -tls is for client mode with -http2")
 		return 2
 	}
 	selected, err := Select(All(), *cases, *exclude)
@@ -53,6 +68,12 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := &Options{Agent: *agent, MaxMessageSize: *maxSize, CloseTimeout: *closeTimeout, DropTimeout: *dropTimeout}
+	if mode == "server" && *http2 {
+		opts.HTTP2 = true
+		if *insecure {
+			opts.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	switch mode {
@@ -66,7 +87,11 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stderr, usage)
 			return 2
 		}
-		u, err := ParseServerURL(fs.Arg(0))
+		parse := ParseServerURL
+		if *http2 {
+			parse = parseServerURLH2
+		}
+		u, err := parse(fs.Arg(0))
 		if err != nil {
 			fmt.Fprintln(stderr, "wsconform:", err)
 			return 2
@@ -80,11 +105,15 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = filepath.Join("reports", "servers")
 		}
-		fmt.Fprintf(stderr, "wsconform: %d cases against %s\n", len(selected), u)
+		over := ""
+		if *http2 {
+			over = " over HTTP/2 (RFC 8441)"
+		}
+		fmt.Fprintf(stderr, "wsconform: %d cases against %s%s\n", len(selected), u, over)
 		p := newProgress(stderr, *verbose)
 		results := RunServer(ctx, u, selected, opts, func(i, n int, r *Result) { p.print(i, n, r) })
 		p.done()
-		return finish(stdout, stderr, dir, "wsconform: server "+u, results)
+		return finish(stdout, stderr, dir, "wsconform: server "+u+over, results)
 	case "client":
 		if fs.NArg() != 0 {
 			fmt.Fprint(stderr, usage)
@@ -100,7 +129,29 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		defer l.Close()
+		if *http2 && !xconnectEnabled() {
+			fmt.Fprintln(stderr, "wsconform: -http2:", errNoXConnect)
+			return 2
+		}
+		var tl net.Listener
+		var tlsConfig *tls.Config
+		if *tlsAddr != "" {
+			if tlsConfig, err = tlscert.Config("", ""); err == nil {
+				tl, err = net.Listen("tcp", *tlsAddr)
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "wsconform:", err)
+				return 2
+			}
+			defer tl.Close()
+		}
 		fmt.Fprintf(stderr, "wsconform: fuzzing server on ws://%s with %d cases; run the client testee against it\n", l.Addr(), len(selected))
+		if *http2 {
+			fmt.Fprintf(stderr, "wsconform: also over HTTP/2 (RFC 8441): h2c with prior knowledge on ws://%s\n", l.Addr())
+		}
+		if tl != nil {
+			fmt.Fprintf(stderr, "wsconform: and TLS with ALPN h2 (self-signed certificate) on wss://%s\n", tl.Addr())
+		}
 		status := make(chan int, 1)
 		var mu sync.Mutex
 		p := newProgress(stderr, *verbose)
@@ -122,7 +173,16 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 					}
 				}
 			}}
-		go srv.Serve(l)
+		if *http2 {
+			hs := NewHTTP2Server(srv, tlsConfig)
+			defer hs.Close()
+			go srv.ServeBoth(l, hs)
+			if tl != nil {
+				go hs.ServeTLS(tl, "", "")
+			}
+		} else {
+			go srv.Serve(l)
+		}
 		select {
 		case st := <-status:
 			return st

@@ -14,21 +14,32 @@ import (
 
 func TestClientSuite(t *testing.T) {
 	t.Parallel() // runs beside TestServerSuite; cases within a suite run in order
-	clientSuite(t, suiteCases(t), runOptions(""), &conn.DialOptions{})
+	clientSuite(t, suiteCases(t), runOptions(""), &conn.DialOptions{}, false)
 }
 
 // clientSuite runs cases with our client testee (internal/testee over
 // conn.Dial, options dial) against our fuzzing server, as Autobahn's
 // fuzzingserver drives a client: the case count, each case, then the
-// report update.
-func clientSuite(t *testing.T, cases []*conform.Case, fsOpts *conform.Options, dial *conn.DialOptions) {
+// report update. With http2 the fuzzing server also speaks cleartext
+// HTTP/2 (FuzzingServer.ServeBoth) and the client dials every case with
+// conn.HTTP2: an RFC 8441 stream on an h2c connection of its own.
+func clientSuite(t *testing.T, cases []*conform.Case, fsOpts *conform.Options, dial *conn.DialOptions, http2 bool) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	fs := &conform.FuzzingServer{Cases: cases, Options: fsOpts}
-	go fs.Serve(l)
+	if http2 {
+		hs := conform.NewHTTP2Server(fs, nil)
+		defer hs.Close()
+		go fs.ServeBoth(l, hs)
+		d := *dial
+		d.HTTPVersion = conn.HTTP2
+		dial = &d
+	} else {
+		go fs.Serve(l)
+	}
 	base := "ws://" + l.Addr().String()
 	agent := "rfc6455-ws client"
 	topts := &testee.Options{Agent: agent, Dial: dial}

@@ -48,7 +48,7 @@ func compression() conn.Options {
 
 func TestDeflateServerSuite(t *testing.T) {
 	t.Parallel()
-	serverSuite(t, conn.AcceptOptions{Options: compression()}, deflateCases(t), deflateRunOptions)
+	serverSuite(t, conn.AcceptOptions{Options: compression()}, deflateCases(t), deflateRunOptions, false)
 }
 
 func TestDeflateClientSuite(t *testing.T) {
@@ -57,5 +57,5 @@ func TestDeflateClientSuite(t *testing.T) {
 	// 13.7 accept only a client that does.
 	opts := compression()
 	opts.Compression.ClientNoContextTakeover = true
-	clientSuite(t, deflateCases(t), deflateRunOptions(""), &conn.DialOptions{Options: opts})
+	clientSuite(t, deflateCases(t), deflateRunOptions(""), &conn.DialOptions{Options: opts}, false)
 }

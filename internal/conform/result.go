@@ -14,7 +14,8 @@ import (
 type Result struct {
 	ID          string `json:"id"`
 	Agent       string `json:"agent,omitempty"`
-	Mode        string `json:"mode"` // "server": the peer is a server (fuzzer is the client); "client"
+	Mode        string `json:"mode"`           // "server": the peer is a server (fuzzer is the client); "client"
+	HTTP        string `json:"http,omitempty"` // "HTTP/2" for a case run on an RFC 8441 stream; empty for HTTP/1.1
 	Description string `json:"description"`
 	Expectation string `json:"expectation"`
 

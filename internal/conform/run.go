@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,14 @@ type Options struct {
 	// it itself and grades FAILED BY CLIENT (default DefaultDropTimeout).
 	// Raise them only to run on a heavily loaded machine.
 	CloseTimeout, DropTimeout time.Duration
+	// HTTP2 makes the fuzzing client (RunServerCase) run each case on its
+	// own RFC 8441 extended CONNECT stream, on an HTTP/2 connection of its
+	// own: cleartext with prior knowledge for ws://, TLS with ALPN h2 for
+	// wss://. See h2.go.
+	HTTP2 bool
+	// TLSConfig configures TLS for wss:// URLs (HTTP2 only); nil means
+	// crypto/tls defaults.
+	TLSConfig *tls.Config
 }
 
 func (o *Options) closeTimeout() time.Duration {
@@ -111,12 +120,17 @@ func failHandshake(r *Result, start time.Time, err error) *Result {
 	return r
 }
 
-// RunServerCase runs case c against the WebSocket server at rawURL (ws://
-// only), the fuzzer acting as the client: it does the opening handshake
-// itself (offering c.Offer), then runs and grades the case.
+// RunServerCase runs case c against the WebSocket server at rawURL, the
+// fuzzer acting as the client: it does the opening handshake itself
+// (offering c.Offer), then runs and grades the case. Over HTTP/1.1 (ws://
+// only) it writes the Upgrade request on its own TCP connection; with
+// opts.HTTP2 it opens an extended CONNECT stream (ws:// or wss://, h2.go).
 func RunServerCase(ctx context.Context, rawURL string, c *Case, opts *Options) *Result {
 	if opts == nil {
 		opts = &Options{}
+	}
+	if opts.HTTP2 {
+		return runServerCaseH2(ctx, rawURL, c, opts) // RFC 8441, h2.go
 	}
 	start := time.Now()
 	r := newResult(c, "server", opts.Agent)
@@ -252,10 +266,7 @@ func (fs *FuzzingServer) Results(agent string) []*Result {
 // ServeConn serves one client connection: it reads the opening handshake
 // with handshake.ReadRequest and answers it itself.
 func (fs *FuzzingServer) ServeConn(ctx context.Context, nc net.Conn) {
-	opts := fs.Options
-	if opts == nil {
-		opts = &Options{}
-	}
+	opts := fs.options()
 	start := time.Now()
 	nc.SetDeadline(start.Add(opts.handshakeTimeout()))
 	br := bufio.NewReaderSize(nc, 64<<10)
@@ -265,15 +276,71 @@ func (fs *FuzzingServer) ServeConn(ctx context.Context, nc net.Conn) {
 		nc.Close()
 		return
 	}
+	fs.serve(ctx, req, start, &h1Handshake{nc: nc, br: br})
+}
+
+func (fs *FuzzingServer) options() *Options {
+	if fs.Options == nil {
+		return &Options{}
+	}
+	return fs.Options
+}
+
+// A serverHandshake answers a client's opening handshake in one HTTP
+// version: HTTP/1.1 on the raw connection (h1Handshake), or HTTP/2 through
+// net/http (h2Handshake, h2.go).
+type serverHandshake interface {
+	// refuse answers a refused handshake with err's status and ends the
+	// connection or stream.
+	refuse(err error)
+	// accept answers with the header fields h and returns the connection
+	// or stream the session runs on, a reader over it, and the response
+	// head for the report.
+	accept(h http.Header) (net.Conn, *bufio.Reader, string, error)
+	// requestHead returns the request head for the report.
+	requestHead(req *http.Request) string
+}
+
+// h1Handshake is the HTTP/1.1 Upgrade of RFC 6455, Section 4.2.2, written
+// by the fuzzer itself on the raw connection.
+type h1Handshake struct {
+	nc net.Conn
+	br *bufio.Reader
+}
+
+func (h *h1Handshake) refuse(err error) {
+	handshake.WriteError(h.nc, err)
+	h.nc.Close()
+}
+
+func (h *h1Handshake) accept(hdr http.Header) (net.Conn, *bufio.Reader, string, error) {
+	var rb bytes.Buffer
+	handshake.WriteResponse(&rb, hdr)
+	if _, err := h.nc.Write(rb.Bytes()); err != nil {
+		h.nc.Close()
+		return nil, nil, "", err
+	}
+	h.nc.SetDeadline(time.Time{})
+	return h.nc, h.br, rb.String(), nil
+}
+
+func (h *h1Handshake) requestHead(req *http.Request) string {
+	var b bytes.Buffer
+	req.Write(&b)
+	return b.String()
+}
+
+// serve runs the case req asks for (the Autobahn URL protocol), the
+// handshake answered through hs.
+func (fs *FuzzingServer) serve(ctx context.Context, req *http.Request, start time.Time, hs serverHandshake) {
+	opts := fs.options()
 	sopts := &handshake.ServerOptions{InsecureSkipOriginCheck: true}
 	refuse := func(status int, reason string) {
-		handshake.WriteError(nc, &handshake.Error{Status: status, Section: "4.2.2", Reason: reason})
-		nc.Close()
+		hs.refuse(&handshake.Error{Status: status, Section: "4.2.2", Reason: reason})
 	}
 	offer, err := handshake.CheckRequest(req, sopts)
 	if err != nil {
-		handshake.WriteError(nc, err)
-		nc.Close()
+		hs.refuse(err)
 		return
 	}
 	q := req.URL.Query()
@@ -355,24 +422,21 @@ func (fs *FuzzingServer) ServeConn(ctx context.Context, nc net.Conn) {
 	}
 	h, err := handshake.Response(req, offer, "", accepted, sopts)
 	if err != nil {
-		handshake.WriteError(nc, err)
-		nc.Close()
+		hs.refuse(err)
 		return
 	}
-	var rb bytes.Buffer
-	handshake.WriteResponse(&rb, h)
-	if _, err := nc.Write(rb.Bytes()); err != nil {
-		nc.Close()
+	nc, br, head, err := hs.accept(h)
+	if err != nil {
 		return
 	}
-	nc.SetDeadline(time.Time{})
 	r := newResult(c, "client", agent)
-	var reqb bytes.Buffer
-	req.Write(&reqb)
-	r.Request, r.Response = reqb.String(), rb.String()
+	if handshake.IsHTTP2(req) {
+		r.HTTP = "HTTP/2"
+	}
+	r.Request, r.Response = hs.requestHead(req), head
 	r.Extensions = handshake.FormatExtensions(accepted)
 	s := newSession(c, opts, nc, br, false, accepted)
-	s.start = start
+	s.start, s.http2 = start, handshake.IsHTTP2(req)
 	s.run(ctx, r)
 	if caseNo == 0 {
 		return
@@ -399,6 +463,18 @@ func ParseServerURL(raw string) (string, error) {
 	}
 	if u.Scheme != "ws" || u.Host == "" {
 		return "", fmt.Errorf("want a ws://HOST:PORT/PATH URL, got %q", raw)
+	}
+	return u.String(), nil
+}
+
+// parseServerURLH2 checks a ws:// or wss:// URL for a run over HTTP/2.
+func parseServerURLH2(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme != "ws" && u.Scheme != "wss" || u.Host == "" {
+		return "", fmt.Errorf("want a ws:// or wss://HOST:PORT/PATH URL, got %q", raw)
 	}
 	return u.String(), nil
 }

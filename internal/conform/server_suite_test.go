@@ -2,6 +2,7 @@ package conform_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -17,15 +18,16 @@ import (
 // server in both of its modes (serverSuite).
 func TestServerSuite(t *testing.T) {
 	t.Parallel() // runs beside TestClientSuite; cases within a suite run in order
-	serverSuite(t, conn.AcceptOptions{}, suiteCases(t), runOptions)
+	serverSuite(t, conn.AcceptOptions{}, suiteCases(t), runOptions, false)
 }
 
 // serverSuite runs cases against our echo server in both of its modes:
 // whole messages (ReadMessage to WriteMessage) and streaming (NextReader
 // to NextWriter, fragment by fragment). The two modes run each case side
 // by side, on two servers, so the pauses of 5.19, 5.20 and 6.4.x are paid
-// once.
-func serverSuite(t *testing.T, accept conn.AcceptOptions, cases []*conform.Case, optsFor func(agent string) *conform.Options) {
+// once. With http2 the servers also speak cleartext HTTP/2 (h2c) and every
+// case runs on an RFC 8441 stream (conform.Options.HTTP2).
+func serverSuite(t *testing.T, accept conn.AcceptOptions, cases []*conform.Case, optsFor func(agent string) *conform.Options, http2 bool) {
 	modes := []struct {
 		agent string
 		opts  *echo.Options
@@ -35,7 +37,13 @@ func serverSuite(t *testing.T, accept conn.AcceptOptions, cases []*conform.Case,
 	}
 	urls := make([]string, len(modes))
 	for i, m := range modes {
-		srv := httptest.NewServer(echo.Handler(m.opts))
+		srv := httptest.NewUnstartedServer(echo.Handler(m.opts))
+		if http2 {
+			srv.Config.Protocols = new(http.Protocols)
+			srv.Config.Protocols.SetHTTP1(true)
+			srv.Config.Protocols.SetUnencryptedHTTP2(true)
+		}
+		srv.Start()
 		defer srv.Close()
 		urls[i] = "ws" + strings.TrimPrefix(srv.URL, "http")
 	}
@@ -52,7 +60,9 @@ func serverSuite(t *testing.T, accept conn.AcceptOptions, cases []*conform.Case,
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					rs[i] = conform.RunServerCase(context.Background(), urls[i], c, optsFor(m.agent))
+					o := optsFor(m.agent)
+					o.HTTP2 = http2
+					rs[i] = conform.RunServerCase(context.Background(), urls[i], c, o)
 				}()
 			}
 			wg.Wait()

@@ -81,6 +81,7 @@ type Session struct {
 	nc     net.Conn
 	br     *bufio.Reader
 	client bool // the fuzzer is the client: it masks, the peer must not
+	http2  bool // the connection is an RFC 8441 stream (h2.go)
 	rng    *rand.Rand
 	start  time.Time
 	exts   []handshake.Extension
@@ -634,9 +635,36 @@ func (s *Session) reader() {
 				s.Logf("closing handshake done: the fuzzer (server) closes TCP")
 				return
 			}
+			if s.http2 {
+				s.endStream()
+			}
 			s.nc.SetReadDeadline(time.Now().Add(s.opts.dropTimeout()))
 		}
 	}
+}
+
+// endStream ends the fuzzing client's side of its HTTP/2 stream once the
+// closing handshake is done: END_STREAM, as nothing may be sent after a
+// Close frame (RFC 6455, Section 5.5.1). Over TCP the client sends nothing
+// more and waits for the server's FIN. An HTTP/2 server cannot end only
+// its sending side (RFC 8441 servers end the stream as a whole), so a
+// server that failed the connection and lingers for the client's end
+// before ending the stream (as a TCP server half-closes and drains, so
+// that its Close frame is not lost to a reset) would wait for us while we
+// wait for it. The server's end of the stream is still what is graded.
+func (s *Session) endStream() {
+	cw, ok := s.nc.(interface{ CloseWrite() error })
+	if !ok {
+		return
+	}
+	s.wmu.Lock()
+	err := cw.CloseWrite()
+	s.wmu.Unlock()
+	if err != nil {
+		s.Logf("end of the fuzzer's side of the stream (END_STREAM) failed: %v", err)
+		return
+	}
+	s.Logf("closing handshake done: the fuzzer ends its side of the stream (END_STREAM)")
 }
 
 // drain waits (bounded) for the peer to close after the fuzzer failed the
@@ -658,6 +686,8 @@ func (s *Session) endRead(err error) {
 	defer s.mu.Unlock()
 	var ne net.Error
 	switch {
+	case errors.Is(err, io.EOF) && s.http2:
+		s.logLocked("--", "stream ended by the peer (END_STREAM: its TCP close, RFC 8441, Section 5)")
 	case errors.Is(err, io.EOF):
 		s.logLocked("--", "TCP closed by the peer")
 	case errors.As(err, &ne) && ne.Timeout() && s.handshakeDone && s.client:

@@ -75,9 +75,10 @@ const (
 
 var (
 	// ErrNoExtendedConnect is returned by Dial in HTTP2 mode when the
-	// server's SETTINGS do not enable the extended CONNECT of RFC 8441: "A
-	// client MUST NOT send [:protocol] unless the server has sent
-	// SETTINGS_ENABLE_CONNECT_PROTOCOL with a value of 1" (Section 3 and 4).
+	// server's first SETTINGS do not enable the extended CONNECT of RFC
+	// 8441: "Upon receipt of SETTINGS_ENABLE_CONNECT_PROTOCOL with a value
+	// of 1, a client MAY use the Extended CONNECT" (Section 3), and without
+	// it a server would see a malformed request (Section 6).
 	ErrNoExtendedConnect = errors.New("conn: server does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL=1, so WebSockets over HTTP/2 are not possible (RFC 8441, Section 3)")
 	// ErrNoHTTP2 is returned by Dial in HTTP2 mode when the TLS server did
 	// not select "h2" by ALPN (RFC 9113, Section 3.2).

@@ -17,7 +17,7 @@ import (
 // "extended CONNECT" request (RFC 8441, Section 4): :method CONNECT,
 // :protocol websocket, :scheme, :path and :authority, and the WebSocket
 // header fields of RFC 6455 minus the ones tied to the HTTP/1.1 upgrade
-// (Section 5: no Sec-WebSocket-Key, no Upgrade, no Connection). A 200
+// (Section 4: no Upgrade, no Connection, no Sec-WebSocket-Key). A 200
 // answer opens the WebSocket on the stream; there is no Sec-WebSocket-Accept
 // to check. Subprotocol and extension negotiation are unchanged.
 
@@ -46,7 +46,7 @@ var connectionSpecific = []string{"Keep-Alive", "Proxy-Connection", "Transfer-En
 // the ws or wss scheme (the :scheme sent is http or https, RFC 8441,
 // Section 5), Host is the :authority, and Header holds the regular fields
 // to send: Sec-WebSocket-Version 13, the offers and the caller's fields,
-// never Upgrade, Connection or Sec-WebSocket-Key (RFC 8441, Section 5).
+// never Upgrade, Connection or Sec-WebSocket-Key (RFC 8441, Section 4).
 // Package conn encodes it into an HTTP/2 HEADERS frame.
 func NewRequestH2(ctx context.Context, rawURL string, opts *ClientOptions) (*http.Request, error) {
 	if opts == nil {
@@ -67,13 +67,15 @@ func NewRequestH2(ctx context.Context, rawURL string, opts *ClientOptions) (*htt
 			return nil, fmt.Errorf("%w: %s", ErrH2ConnectionHeader, k)
 		}
 	}
-	// The key is computed and thrown away: RFC 8441, Section 5 drops it.
+	// The key is computed and thrown away: RFC 8441, Section 4 drops it.
 	req, _, err := NewRequest(ctx, rawURL, opts)
 	if err != nil {
 		return nil, err
 	}
-	// "The Sec-WebSocket-Key and Sec-WebSocket-Accept header fields are
-	// not used" and the Upgrade mechanism is replaced (RFC 8441, Section 5).
+	// Connection and Upgrade "MUST NOT be included in the CONNECT request
+	// defined here", and Sec-WebSocket-Key is not processed: its
+	// "functionality has been superseded by the :protocol pseudo-header
+	// field" (RFC 8441, Section 4).
 	delete(req.Header, "Upgrade")
 	delete(req.Header, "Connection")
 	delete(req.Header, "Sec-Websocket-Key")

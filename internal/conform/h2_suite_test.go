@@ -20,12 +20,22 @@ import (
 
 func TestHTTP2ServerSuite(t *testing.T) {
 	t.Parallel()
-	serverSuite(t, conn.AcceptOptions{}, suiteCases(t), runOptions, true)
+	serverSuite(t, conn.AcceptOptions{}, suiteCases(t), h2RunOptions, true)
 }
 
 func TestHTTP2ClientSuite(t *testing.T) {
 	t.Parallel()
-	clientSuite(t, suiteCases(t), runOptions(""), &conn.DialOptions{}, true)
+	clientSuite(t, suiteCases(t), h2RunOptions(""), &conn.DialOptions{}, true)
+}
+
+// h2RunOptions are runOptions with group 9 capped at h2MaxMessageSize under
+// the race detector (race_test.go).
+func h2RunOptions(agent string) *conform.Options {
+	o := runOptions(agent)
+	if h2MaxMessageSize > 0 {
+		o.MaxMessageSize = h2MaxMessageSize
+	}
+	return o
 }
 
 // h2DeflateCases is the sample of groups 12 and 13 run over HTTP/2: the

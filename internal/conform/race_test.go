@@ -7,3 +7,8 @@ package conform_test
 // in race builds they run with 1 MiB messages. Normal builds run the
 // catalogue's sizes.
 const maxMessageSize = 1 << 20
+
+// h2MaxMessageSize caps group 9 in the HTTP/2 suites under the race
+// detector (h2_suite_test.go): every byte also crosses HTTP/2 framing and
+// flow control on both sides, which the detector slows further.
+const h2MaxMessageSize = 256 << 10

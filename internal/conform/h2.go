@@ -208,10 +208,16 @@ func (fs *FuzzingServer) ServeBoth(l net.Listener, srv *http.Server) error {
 			timeout := fs.options().handshakeTimeout()
 			nc.SetReadDeadline(time.Now().Add(timeout))
 			br := bufio.NewReaderSize(nc, len(h2Preface))
-			p, _ := br.Peek(len(h2Preface))
+			// Byte by byte, so a short HTTP/1.1 request is not held
+			// waiting for 24 bytes: the first byte that differs decides.
+			isH2 := true
+			for n := 1; n <= len(h2Preface) && isH2; n++ {
+				p, err := br.Peek(n)
+				isH2 = err == nil && p[n-1] == h2Preface[n-1]
+			}
 			nc.SetReadDeadline(time.Time{})
 			pc := &peekedConn{Conn: nc, r: br}
-			if string(p) != h2Preface {
+			if !isH2 {
 				fs.ServeConn(context.Background(), pc)
 				return
 			}

@@ -166,7 +166,11 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 	if err != nil {
 		return nil, nil, fail(err)
 	}
+	// nc is the connection the HTTP/1.1 Upgrade runs on; originTLS says
+	// that TLS with the server is already done on it (a TLS connection to
+	// an https:// proxy is not that).
 	var nc net.Conn
+	originTLS := false
 	if opts.HTTPVersion == HTTP2 || opts.HTTPVersion == HTTPAuto && secure {
 		// RFC 8441: an extended CONNECT on an HTTP/2 stream (h2dial.go).
 		ep, resp, spare, err := dialHTTP2(ctx, rawURL, opts, copts, proxyURL, addr, opts.HTTPVersion == HTTP2)
@@ -182,6 +186,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 		// Fall back to HTTP/1.1: on the TLS connection where the server
 		// chose it by ALPN, or on a new one.
 		nc = spare
+		originTLS = spare != nil
 	}
 	if nc == nil {
 		var proxyResp *http.Response
@@ -196,7 +201,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 		nc.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
-	start, resp, err := handshakeOver(ctx, nc, req, key, copts, secure, opts)
+	start, resp, err := handshakeOver(ctx, nc, originTLS, req, key, copts, secure, opts)
 	if !stop() && err == nil {
 		err = ctx.Err() // the interruption may have hit the connection
 	}
@@ -215,14 +220,17 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 // handshakeOver runs TLS (for wss://) and the opening handshake over nc.
 // On success it returns the function that starts the Endpoint, which Dial
 // calls once the context can no longer interrupt the connection.
-func handshakeOver(ctx context.Context, nc net.Conn, req *http.Request, key string, copts *handshake.ClientOptions, secure bool, opts *DialOptions) (start func() *Endpoint, resp *http.Response, err error) {
+func handshakeOver(ctx context.Context, nc net.Conn, originTLS bool, req *http.Request, key string, copts *handshake.ClientOptions, secure bool, opts *DialOptions) (start func() *Endpoint, resp *http.Response, err error) {
 	c := nc
 	// "If /secure/ is true, the client MUST perform a TLS handshake over the
 	// connection after opening the connection and before sending the
 	// handshake data" (Section 4.1)
 	var tlsState *tls.ConnectionState
-	if tc, ok := nc.(*tls.Conn); ok && secure {
-		// TLS is done: the server chose HTTP/1.1 by ALPN (h2dial.go).
+	if tc, ok := nc.(*tls.Conn); ok && originTLS {
+		// TLS with the server is done: it chose HTTP/1.1 by ALPN when
+		// offered h2 (h2dial.go). A TLS connection to an https:// proxy is
+		// not this case (originTLS is false): TLS to the server runs
+		// inside that tunnel below.
 		st := tc.ConnectionState()
 		tlsState = &st
 	} else if secure {

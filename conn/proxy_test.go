@@ -137,20 +137,30 @@ func TestDialThroughProxy(t *testing.T) {
 }
 
 // wss:// through an https:// proxy: TLS to the proxy, then TLS to the
-// server inside the tunnel.
+// server inside the tunnel, whichever HTTP version the Dial asks for (the
+// tunnel is a TLS connection to the proxy, never the server's TLS).
 func TestDialThroughHTTPSProxy(t *testing.T) {
 	t.Parallel()
-	srv, _ := dtEchoServer(t, true, nil)
-	proxy := startProxyTLS(t, "", "", srv.TLS) // the test certificate is valid for 127.0.0.1
-	u := proxy.url("", "")
-	u.Scheme = "https"
-	ep, _, err := conn.Dial(dtCtx(t), wsURL(srv, "/"), &conn.DialOptions{Proxy: http.ProxyURL(u), TLSConfig: tlsConfigOf(srv)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	echoOnce(t, ep, "tls in tls")
-	if got := proxy.seen(); len(got) != 1 {
-		t.Errorf("proxy saw CONNECT %q, want one", got)
+	for _, v := range []conn.HTTPVersion{conn.HTTPAuto, conn.HTTP1} {
+		t.Run(v.String(), func(t *testing.T) {
+			t.Parallel()
+			srv, _ := dtEchoServer(t, true, nil)
+			proxy := startProxyTLS(t, "", "", srv.TLS) // the test certificate is valid for 127.0.0.1
+			u := proxy.url("", "")
+			u.Scheme = "https"
+			ep, resp, err := conn.Dial(dtCtx(t), wsURL(srv, "/"), &conn.DialOptions{Proxy: http.ProxyURL(u),
+				TLSConfig: tlsConfigOf(srv), HTTPVersion: v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.TLS == nil {
+				t.Error("resp.TLS is nil after a wss:// Dial")
+			}
+			echoOnce(t, ep, "tls in tls")
+			if got := proxy.seen(); len(got) != 1 {
+				t.Errorf("proxy saw CONNECT %q, want one", got)
+			}
+		})
 	}
 }
 

@@ -28,7 +28,7 @@ type h2ClientStream struct {
 	goneOnce sync.Once
 
 	// Under c.mu:
-	changed   chan struct{} // closed and replaced on every change a waiter may await
+	changed   chan struct{} // made by a waiter, closed (and dropped) on the next change
 	resp      *http.Response
 	buf       chunkQueue // received, unread: at most the window we granted
 	recvWin   int64      // what the server may still send
@@ -42,10 +42,15 @@ type h2ClientStream struct {
 	rdl, wdl  time.Time
 }
 
-// wakeLocked wakes every goroutine waiting on st. c.mu held.
+// wakeLocked wakes every goroutine waiting on st. c.mu held. The channel
+// exists only while someone waits: a change nobody awaits (a DATA frame
+// arriving while the application is busy, a window update while nothing
+// is blocked) allocates nothing.
 func (st *h2ClientStream) wakeLocked() {
-	close(st.changed)
-	st.changed = make(chan struct{})
+	if st.changed != nil {
+		close(st.changed)
+		st.changed = nil
+	}
 }
 
 // setReset ends the stream with err (nil: a clean end) and removes it.
@@ -181,6 +186,9 @@ func (st *h2ClientStream) data(h h2.FrameHeader, data []byte) error {
 // entry and on return.
 func (st *h2ClientStream) wait(deadline time.Time, also <-chan struct{}) bool {
 	c := st.c
+	if st.changed == nil {
+		st.changed = make(chan struct{})
+	}
 	ch := st.changed
 	c.mu.Unlock()
 	defer c.mu.Lock()
@@ -314,7 +322,7 @@ func (st *h2ClientStream) Write(p []byte) (int, error) {
 			if n > 0 {
 				break
 			}
-			if !st.wait(st.wdl, c.winCh) {
+			if !st.wait(st.wdl, c.winChLocked()) {
 				c.mu.Unlock()
 				return written, os.ErrDeadlineExceeded
 			}

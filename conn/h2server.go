@@ -81,6 +81,10 @@ type h2Stream struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+	// shut is closed by CloseWrite: reads and writes end, the stream
+	// itself ends when the handler returns.
+	shutOnce sync.Once
+	shut     chan struct{}
 	// gone is set once net/http has ended the request (its context is
 	// done): the ResponseWriter must not be touched again.
 	gone      atomic.Bool
@@ -107,6 +111,7 @@ func newH2Stream(w http.ResponseWriter, r *http.Request) *h2Stream {
 		feed:   make(chan []byte),
 		next:   make(chan struct{}, 1),
 		closed: make(chan struct{}),
+		shut:   make(chan struct{}),
 	}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		s.local = a
@@ -142,8 +147,12 @@ func (s *h2Stream) pump() {
 				case <-s.next:
 				case <-s.closed:
 					err, inUse = net.ErrClosed, true
+				case <-s.shut:
+					err, inUse = net.ErrClosed, true
 				}
 			case <-s.closed:
+				err = net.ErrClosed
+			case <-s.shut:
 				err = net.ErrClosed
 			}
 		}
@@ -180,6 +189,9 @@ func (s *h2Stream) Read(p []byte) (int, error) {
 	case <-s.closed:
 		s.chunk = nil
 		return 0, net.ErrClosed
+	case <-s.shut:
+		s.chunk = nil
+		return 0, net.ErrClosed
 	default:
 	}
 	if len(s.chunk) == 0 {
@@ -197,6 +209,8 @@ func (s *h2Stream) Read(p []byte) (int, error) {
 		case <-s.rdl.done():
 			return 0, os.ErrDeadlineExceeded
 		case <-s.closed:
+			return 0, net.ErrClosed
+		case <-s.shut:
 			return 0, net.ErrClosed
 		}
 	}
@@ -243,6 +257,8 @@ func (s *h2Stream) Write(p []byte) (int, error) {
 	defer s.writing.Store(false)
 	select {
 	case <-s.closed:
+		return 0, net.ErrClosed
+	case <-s.shut:
 		return 0, net.ErrClosed
 	case <-s.wdl.done():
 		return 0, os.ErrDeadlineExceeded
@@ -305,6 +321,33 @@ func (s *h2Stream) Close() error {
 		s.rdl.stop()
 		s.wdl.stop()
 		s.stopWatch()
+	})
+	return nil
+}
+
+// CloseWrite ends our side of the stream as far as net/http lets a
+// handler: it cannot send END_STREAM and go on reading, since it ends a
+// stream as a whole when the handler returns (then resetting the client's
+// side with NO_ERROR, RFC 9113, Section 8.1). So CloseWrite ends both
+// directions for us: later writes and reads return net.ErrClosed, and the
+// request body is closed (net/http discards what the client still sends
+// and gives back its connection window). END_STREAM follows when the
+// handler returns.
+//
+// That is what the Endpoint's failure path needs (close.go, linger). On
+// TCP it half-closes after its Close frame and drains the peer's bytes
+// for up to a second, so that closing does not turn unread bytes into a
+// TCP reset that could destroy the Close frame in flight. Over HTTP/2
+// there is no such risk: the handler's END_STREAM and RST_STREAM follow
+// the Close frame on one ordered connection, and a client reads the frame
+// before the reset. So the drain ends at once, the Endpoint closes, the
+// handler returns on Done, and the client gets its END_STREAM without
+// waiting that second (RFC 6455, Section 7.1.7: after a failure nothing
+// more is processed anyway).
+func (s *h2Stream) CloseWrite() error {
+	s.shutOnce.Do(func() {
+		close(s.shut)
+		s.body.Close() // the pump's read returns
 	})
 	return nil
 }

@@ -2,12 +2,14 @@ package conn
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -388,11 +390,16 @@ func TestH2HandlerReturnsEarly(t *testing.T) {
 
 // TestH2ServerTimeoutsDoNotApply: http.Server's ReadTimeout and
 // WriteTimeout bound requests, not the WebSocket that outlives one.
+// net/http starts them when the request arrives and Accept clears them,
+// so they must leave the handler time to reach Accept: 200 ms did not on
+// the loaded CI box under -race (the handler ran after the read timeout
+// had closed the body). 1 s does, and the WebSocket still outlives it.
 func TestH2ServerTimeoutsDoNotApply(t *testing.T) {
 	t.Parallel()
+	const timeout = time.Second
 	addr := startH2C(t, h2Echo(nil, nil), func(s *http.Server) {
-		s.ReadTimeout = 200 * time.Millisecond
-		s.WriteTimeout = 200 * time.Millisecond
+		s.ReadTimeout = timeout
+		s.WriteTimeout = timeout
 	})
 	cl := dialH2(t, addr, 65535, true)
 	st := cl.connect("/", &wsProtocol)
@@ -400,7 +407,7 @@ func TestH2ServerTimeoutsDoNotApply(t *testing.T) {
 		t.Fatalf("status %d", code)
 	}
 	ep := NewEndpoint(st, nil, Client, nil)
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(3 * timeout / 2)
 	if err := ep.WriteMessage(frame.OpText, []byte("still there")); err != nil {
 		t.Fatal(err)
 	}
@@ -598,4 +605,50 @@ func TestH2AcceptWrapped(t *testing.T) {
 		t.Errorf("echo behind Unwrap: %q, %v", p, err)
 	}
 	ep.Close(frame.CloseNormal, "")
+}
+
+// TestH2ServerFailEndsStream: a server that fails the connection (here
+// 1009, a message over its read limit, RFC 6455, Section 7.4.1) ends the
+// stream right after its Close frame, over HTTP/2 as over TCP. On TCP the
+// Endpoint half-closes and drains; over HTTP/2 it cannot half-close, and
+// before h2Stream.CloseWrite it drained for its full second while our
+// client waited for END_STREAM (RFC 6455, Section 7.1.1): a second per
+// failed connection. Now the client reads the clean 1009 and the stream's
+// end in milliseconds; 800 ms leaves the loaded CI box a wide margin below
+// the second the old drain took at the least.
+func TestH2ServerFailEndsStream(t *testing.T) {
+	t.Parallel()
+	serverErr := make(chan error, 1)
+	addr := startH2C(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ep, err := Accept(w, r, &AcceptOptions{Options: Options{ReadLimit: 1 << 10}})
+		if err != nil {
+			serverErr <- err
+			return
+		}
+		_, _, err = ep.ReadMessage(nil)
+		serverErr <- err
+		<-ep.Done()
+	}), nil)
+	ep, _, err := Dial(context.Background(), "ws://"+addr+"/", &DialOptions{HTTPVersion: HTTP2, Proxy: func(*http.Request) (*url.URL, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.SetDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	ep.WriteMessage(frame.OpBinary, make([]byte, 2<<10))
+	_, _, err = ep.ReadMessage(nil)
+	if CloseStatus(err) != frame.CloseMessageTooBig {
+		t.Errorf("client: %v, want the server's 1009", err)
+	}
+	if !h2sClosedWithin(ep.Done(), 5*time.Second) {
+		t.Fatal("client Endpoint not done")
+	}
+	elapsed := time.Since(start)
+	t.Logf("client done %v after the message over the server's limit", elapsed)
+	if elapsed > 800*time.Millisecond {
+		t.Errorf("the client's end came %v after the server's 1009, want well under the 1 s drain", elapsed)
+	}
+	if err := h2sRecv(t, serverErr, 5*time.Second, "server read"); CloseStatus(err) != frame.CloseMessageTooBig {
+		t.Errorf("server: %v, want 1009", err)
+	}
 }

@@ -19,12 +19,26 @@ func within(got, want time.Duration, pct float64, abs time.Duration) bool {
 	return got >= want-tol && got <= want+tol
 }
 
+// withinLate reports whether got is at most max(5 %, early) below want and
+// at most max(30 %, 10 ms) above it: timers on a loaded machine fire late,
+// never early.
+func withinLate(got, want, early time.Duration) bool {
+	below := max(want*5/100, early)
+	above := max(want*30/100, 10*time.Millisecond)
+	return got >= want-below && got <= want+above
+}
+
 // TestRelayRTT measures the round trip through the relay with one-byte
-// exchanges: the median is within 5 % or 2 ms of the round trip asked for,
+// exchanges: the median is never more than 5 % or 2 ms below the round
+// trip asked for (the relay must not be faster than the link it emulates),
 // and the first exchange also pays the connection's opening round trip.
 // The 2 ms are the timers' granularity: a relay's timer fires 0.2–0.4 ms
 // late per direction on an idle machine, up to a millisecond on a busy one
-// (see linkDir.write), and CI runs on a busy one. The timing tests are not
+// (see linkDir.write). Above, the bound is wide, 30 % or 10 ms: on the
+// shared 2-core CI box under -race (load 15–20) every one of three
+// attempts measured medians of 103–133 ms for 100 ms and first exchanges
+// of 204–233 ms for 200 ms, 5 failures in 20 runs at the old ±5 %, and a
+// descheduled process only ever adds delay. The timing tests are not
 // parallel, so they do not slow each other down.
 func TestRelayRTT(t *testing.T) {
 	for _, tt := range []struct {
@@ -38,13 +52,13 @@ func TestRelayRTT(t *testing.T) {
 					return err
 				}
 				t.Logf("MeasureRTT(%v): first exchange %v, median %v", tt.rtt, first, median)
-				if !within(median, tt.rtt, 5, 2*time.Millisecond) {
-					return fmt.Errorf("MeasureRTT(%v) median = %v, want %v ± max(5%%, 2ms)", tt.rtt, median, tt.rtt)
+				if !withinLate(median, tt.rtt, 2*time.Millisecond) {
+					return fmt.Errorf("MeasureRTT(%v) median = %v, want %v, -max(5%%, 2ms) +max(30%%, 10ms)", tt.rtt, median, tt.rtt)
 				}
 				// The first byte waits for the emulated TCP handshake (one
 				// RTT, RFC 9293, Section 3.5), then makes its own round trip.
-				if !within(first, 2*tt.rtt, 5, 4*time.Millisecond) {
-					return fmt.Errorf("MeasureRTT(%v) first exchange = %v, want %v (connect + exchange)", tt.rtt, first, 2*tt.rtt)
+				if !withinLate(first, 2*tt.rtt, 4*time.Millisecond) {
+					return fmt.Errorf("MeasureRTT(%v) first exchange = %v, want %v (connect + exchange), -max(5%%, 4ms) +max(30%%, 10ms)", tt.rtt, first, 2*tt.rtt)
 				}
 				return nil
 			})

@@ -110,6 +110,7 @@ type h2Client struct {
 	wbuf []byte      // frames being written, under wmu
 	hdr  []byte      // a DATA frame's header, under wmu
 	bufs net.Buffers // header and payload of a large DATA frame, under wmu
+	wv   net.Buffers // what WriteTo consumes of bufs: a field, so taking its address allocates nothing
 
 	done    chan struct{} // closed when the connection has ended
 	settled chan struct{} // closed when the server's first SETTINGS is applied
@@ -277,8 +278,11 @@ func (c *h2Client) writeDataLocked(id uint32, data []byte, deadline time.Time) e
 	c.hdr = h2.AppendFrameHeader(c.hdr[:0], h)
 	c.bufs = append(c.bufs[:0], c.hdr, data)
 	c.nc.SetWriteDeadline(deadline)
-	bufs := c.bufs // WriteTo consumes its receiver
-	if _, err := bufs.WriteTo(c.nc); err != nil {
+	c.wv = c.bufs // WriteTo consumes its receiver
+	_, err := c.wv.WriteTo(c.nc)
+	c.wv = nil
+	c.bufs[1] = nil // the caller's payload is not kept
+	if err != nil {
 		c.fail(err)
 		return err
 	}

@@ -492,12 +492,19 @@ func (q *chunkQueue) read(p []byte) int {
 		total += k
 		p = p[k:]
 		if q.r == end {
+			// Shift down rather than reslice, so the slice keeps its
+			// backing array and the next burst appends without allocating.
 			h2Chunks.Put(q.chunks[0])
-			q.chunks[0] = nil
-			q.chunks = q.chunks[1:]
+			k := copy(q.chunks, q.chunks[1:])
+			q.chunks[k] = nil
+			q.chunks = q.chunks[:k]
 			q.r = 0
-			if len(q.chunks) == 0 {
-				q.chunks, q.w = nil, 0
+			if k == 0 {
+				// The array of chunk pointers stays: at most one per 16 KiB
+				// of the window we grant (h2StreamWindow), 520 bytes after
+				// a 1 MiB burst, against an allocation per chunk of every
+				// burst if it went.
+				q.w = 0
 			}
 		}
 	}

@@ -547,3 +547,51 @@ func TestH2ServerClosesAndResets(t *testing.T) {
 	}
 	t.Logf("close error: %+v", ce)
 }
+
+// TestH2MaxFrameSize: the client advertises SETTINGS_MAX_FRAME_SIZE 64 KiB
+// (so a server sends large messages in fewer DATA frames), takes a DATA
+// frame of exactly that size, and answers one byte more with GOAWAY
+// FRAME_SIZE_ERROR: "An endpoint MUST send an error code of
+// FRAME_SIZE_ERROR if a frame exceeds the size defined in
+// SETTINGS_MAX_FRAME_SIZE" (RFC 9113, Section 4.2).
+func TestH2MaxFrameSize(t *testing.T) {
+	const limit = 64 << 10
+	msg := bytes.Repeat([]byte("m"), 100<<10)
+	advertised := make(chan uint32, 1)
+	url := startRawH2(t, xconnect, func(s *rawH2) {
+		h, p, ok := s.next(h2.FrameSettings) // the client's, before our ack
+		var v uint32
+		if ok {
+			h2.ParseSettings(h, p, func(st h2.Setting) error {
+				if st.ID == h2.SettingMaxFrameSize {
+					v = st.Val
+				}
+				return nil
+			})
+		}
+		advertised <- v
+		id := s.accept()
+		ws := frame.AppendHeader(nil, frame.Header{Fin: true, Opcode: frame.OpBinary, PayloadLen: int64(len(msg))})
+		ws = append(ws, msg...)
+		b := h2.AppendData(nil, id, false, ws[:limit]) // a frame of exactly the limit
+		b = h2.AppendData(b, id, false, ws[limit:])
+		s.write(b)
+		s.write(h2.AppendData(nil, id, false, make([]byte, limit+1)))
+		s.expectGoAway(h2.ErrCodeFrameSize)
+	})
+	ep, err := h2Dial(t, url, &conn.DialOptions{Options: conn.Options{ReadLimit: 1 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close(frame.CloseNormal, "")
+	if v := <-advertised; v != limit {
+		t.Errorf("client SETTINGS_MAX_FRAME_SIZE = %d, want %d", v, limit)
+	}
+	ep.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, p, err := ep.ReadMessage(nil); err != nil || !bytes.Equal(p, msg) {
+		t.Fatalf("message in a %d-byte DATA frame: %d bytes, %v", limit, len(p), err)
+	}
+	if _, _, err := ep.ReadMessage(nil); err == nil || !strings.Contains(err.Error(), "FRAME_SIZE") {
+		t.Errorf("after a DATA frame of %d bytes: %v, want the connection failed with FRAME_SIZE_ERROR", limit+1, err)
+	}
+}

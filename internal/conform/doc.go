@@ -73,5 +73,15 @@
 // that expects the fuzzer to close does so as soon as the events received
 // equal its OK list. Sleeps end early when the connection is gone.
 //
+// # HTTP/2
+//
+// With Options.HTTP2 the fuzzing client runs each case on its own RFC 8441
+// extended CONNECT stream (conn.DialHTTP2Stream), and FuzzingServer serves
+// extended CONNECT requests through net/http (ServeHTTP, ServeBoth,
+// NewHTTP2Server; conn.AcceptHTTP2Stream). The Session runs unchanged on
+// the stream's bytes; the stream's end stands for TCP's (RFC 8441, Section
+// 5): END_STREAM is an orderly close, RST_STREAM a reset. h2.go says what
+// changes, and docs/conformance.md which cases it affects.
+//
 // RFC: https://www.rfc-editor.org/rfc/rfc6455
 package conform

@@ -203,14 +203,18 @@ type Endpoint struct {
 	// up when the connection closes.
 	wmsg      token
 	wmu       token
-	closeSent bool  // guarded by wmu
-	werr      error // guarded by wmu: sticky write failure
-	wdl       time.Time
-	wdlGen    uint64       // wdGen when wdl was computed; guarded by wmu
-	userWD    atomic.Int64 // the user's write deadline, unix ns; 0: none
-	wdGen     atomic.Uint64
-	whdr      [frame.MaxHeaderLen]byte
-	wkey      [4]byte // the current client masking key
+	closeSent bool // guarded by wmu
+	// writev: c gathers net.Buffers into one system call (a TCP or Unix
+	// connection). Elsewhere (TLS, an HTTP/2 stream, a wrapper) each buffer
+	// would be a Write of its own: a TLS record or DATA frame for a header.
+	writev bool
+	werr   error // guarded by wmu: sticky write failure
+	wdl    time.Time
+	wdlGen uint64       // wdGen when wdl was computed; guarded by wmu
+	userWD atomic.Int64 // the user's write deadline, unix ns; 0: none
+	wdGen  atomic.Uint64
+	whdr   [frame.MaxHeaderLen]byte
+	wkey   [4]byte // the current client masking key
 	// Coalesced small frames (coalesce.go): wpend, wpendN and flushArmed
 	// are guarded by wmu; ahead is set by the reader.
 	wpend      *[]byte
@@ -283,6 +287,10 @@ func NewEndpoint(c net.Conn, buffered []byte, role Role, opts *Options) *Endpoin
 	ep.rend = copy(ep.rbuf, buffered)
 	ep.mr.ep = ep
 	ep.mw.ep = ep
+	switch c.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		ep.writev = true
+	}
 	ep.idle = time.AfterFunc(time.Hour, ep.idleTick)
 	ep.idle.Stop()
 	ep.idleArmed.Store(true)

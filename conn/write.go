@@ -10,7 +10,10 @@ import (
 
 // copyMax is the largest payload copied next to its header into a pooled
 // buffer. A server sends a larger payload with writev (net.Buffers): header
-// and payload still leave in one system call, with no copy.
+// and payload still leave in one system call, with no copy. Over a
+// connection without writev (TLS, an HTTP/2 stream) the header and the
+// payload's first bytes are copied into one Write: a Write of the header
+// alone would be a TLS record or DATA frame of its own.
 const copyMax = 2 << 10
 
 var (
@@ -139,12 +142,31 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 		return err
 	}
 	if len(p) > copyMax && !h.Masked {
-		// Header and the caller's payload in one writev, no copy.
-		ep.wbufs[0] = frame.AppendHeader(ep.whdr[:0], h)
-		ep.wbufs[1] = p
-		ep.nb = ep.wbufs[:]
-		_, err := ep.nb.WriteTo(ep.c)
-		ep.wbufs[1] = nil
+		hdr := frame.AppendHeader(ep.whdr[:0], h)
+		if ep.writev {
+			// Header and the caller's payload in one writev, no copy.
+			ep.wbufs[0] = hdr
+			ep.wbufs[1] = p
+			ep.nb = ep.wbufs[:]
+			_, err := ep.nb.WriteTo(ep.c)
+			ep.wbufs[1] = nil
+			if err != nil {
+				return ep.writeFailed(err)
+			}
+			return nil
+		}
+		// No writev: the header and the start of the payload are copied
+		// into one 16 KiB Write (a whole TLS record, a DATA frame), the
+		// rest goes straight from p in a second Write.
+		b := bufPool.Get().(*[]byte)
+		buf := (*b)[:bufSize]
+		n := copy(buf, hdr)
+		k := copy(buf[n:], p)
+		_, err := ep.c.Write(buf[:n+k])
+		bufPool.Put(b)
+		if err == nil && k < len(p) {
+			_, err = ep.c.Write(p[k:])
+		}
 		if err != nil {
 			return ep.writeFailed(err)
 		}

@@ -185,31 +185,41 @@ func CheckResponse(resp *http.Response, key string, opts *ClientOptions) (protoc
 	if acc := resp.Header["Sec-Websocket-Accept"]; len(acc) != 1 || token.TrimOWS(acc[0]) != AcceptKey(key) {
 		return fail(ErrAccept)
 	}
+	protocol, exts, err = checkNegotiated(resp.Header, opts)
+	if err != nil {
+		return fail(err)
+	}
+	return protocol, exts, nil
+}
+
+// checkNegotiated checks the subprotocol and extensions a server's
+// response selected against what opts offered (RFC 6455, Section 4.1; RFC
+// 8441, Section 5 keeps the same rules over HTTP/2) and returns them.
+func checkNegotiated(h http.Header, opts *ClientOptions) (protocol string, exts []Extension, err error) {
 	// "If the response includes a |Sec-WebSocket-Extensions| header field and
 	// this header field indicates the use of an extension that was not present
 	// in the client's handshake ..., the client MUST _Fail the WebSocket
 	// Connection_."
-	var perr error
-	exts, perr = ParseExtensions(resp.Header)
-	if perr != nil {
-		return fail(fmt.Errorf("%w: %w", ErrResponseExtensions, perr))
+	exts, err = ParseExtensions(h)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %w", ErrResponseExtensions, err)
 	}
 	if name, ok := missing(exts, opts.Extensions, extensionName); ok {
-		return fail(fmt.Errorf("%w: %s", ErrUnofferedExtension, quoteShort(name)))
+		return "", nil, fmt.Errorf("%w: %s", ErrUnofferedExtension, quoteShort(name))
 	}
 	// "If the response includes a |Sec-WebSocket-Protocol| header field and
 	// this header field indicates the use of a subprotocol that was not present
 	// in the client's handshake ..., the client MUST _Fail the WebSocket
 	// Connection_." "... MUST NOT appear more than once in an HTTP response."
 	// (Section 11.3.4)
-	if ps := resp.Header["Sec-Websocket-Protocol"]; len(ps) > 0 {
+	if ps := h["Sec-Websocket-Protocol"]; len(ps) > 0 {
 		protocol = token.TrimOWS(ps[0])
 		offered := false
 		for _, o := range opts.Subprotocols {
 			offered = offered || o == protocol
 		}
 		if len(ps) > 1 || !offered {
-			return fail(fmt.Errorf("%w: %s", ErrUnofferedProtocol, quoteShort(strings.Join(ps, ", "))))
+			return "", nil, fmt.Errorf("%w: %s", ErrUnofferedProtocol, quoteShort(strings.Join(ps, ", ")))
 		}
 	}
 	return protocol, exts, nil

@@ -111,25 +111,11 @@ func CheckResponseH2(resp *http.Response, opts *ClientOptions) (protocol string,
 		}
 		return "", nil, re
 	}
-	var perr error
-	exts, perr = ParseExtensions(resp.Header)
-	if perr != nil {
-		return fail(fmt.Errorf("%w: %w", ErrResponseExtensions, perr))
-	}
 	// The extension and subprotocol MUSTs of RFC 6455, Section 4.1 apply as
 	// they are (RFC 8441, Section 5 keeps them).
-	if name, ok := missing(exts, opts.Extensions, extensionName); ok {
-		return fail(fmt.Errorf("%w: %s", ErrUnofferedExtension, quoteShort(name)))
-	}
-	if ps := resp.Header["Sec-Websocket-Protocol"]; len(ps) > 0 {
-		protocol = token.TrimOWS(ps[0])
-		offered := false
-		for _, o := range opts.Subprotocols {
-			offered = offered || o == protocol
-		}
-		if len(ps) > 1 || !offered {
-			return fail(fmt.Errorf("%w: %s", ErrUnofferedProtocol, quoteShort(strings.Join(ps, ", "))))
-		}
+	protocol, exts, err = checkNegotiated(resp.Header, opts)
+	if err != nil {
+		return fail(err)
 	}
 	return protocol, exts, nil
 }

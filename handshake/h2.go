@@ -59,6 +59,12 @@ var (
 // allowed with the value "trailers" only and is checked apart.
 var h2ConnectionFields = [...]string{"Connection", "Upgrade", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding"}
 
+// teTrailers reports whether the values of a TE field are the one HTTP/2
+// allows: "trailers" (RFC 9113, Section 8.2.2).
+func teTrailers(vs []string) bool {
+	return len(vs) == 1 && strings.EqualFold(token.TrimOWS(vs[0]), "trailers")
+}
+
 // IsHTTP2 reports whether r came over HTTP/2 (or a later version), where a
 // WebSocket opens with an extended CONNECT (RFC 8441) rather than an
 // Upgrade.
@@ -102,7 +108,7 @@ func checkRequestH2(r *http.Request, opts *ServerOptions) (*Offer, error) {
 	// "The only exception to this is the TE header field, which MAY be
 	// present in an HTTP/2 request; when it is, it MUST NOT contain any
 	// value other than "trailers"." (RFC 9113, Section 8.2.2)
-	if te := r.Header["Te"]; len(te) > 0 && (len(te) > 1 || !strings.EqualFold(token.TrimOWS(te[0]), "trailers")) {
+	if te, ok := r.Header["Te"]; ok && !teTrailers(te) {
 		return nil, fmt.Errorf("%w: TE other than trailers", ErrH2ConnectionField)
 	}
 	// "On requests that contain the :protocol pseudo-header field, the

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
-
-	"github.com/rfc6455/ws/internal/token"
+	"slices"
 )
 
 // WebSockets over HTTP/2 (RFC 8441): the client's side of the handshake.
@@ -32,13 +30,6 @@ var (
 	ErrH2ConnectionHeader = &Error{0, "", "connection-specific header field not allowed over HTTP/2 (RFC 9113, Section 8.2.2)"}
 )
 
-// connectionSpecific lists the fields RFC 9113, Section 8.2.2 forbids in an
-// HTTP/2 message: "An endpoint MUST NOT generate an HTTP/2 message
-// containing connection-specific header fields". Connection and Upgrade are
-// already reserved by NewRequest; TE is allowed with the value "trailers"
-// only.
-var connectionSpecific = []string{"Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Te"}
-
 // NewRequestH2 builds the extended CONNECT request of RFC 8441, Section 4
 // for a ws:// or wss:// URL. It checks the URL, the offers and opts.Header
 // as NewRequest does, and also refuses connection-specific fields
@@ -52,25 +43,22 @@ func NewRequestH2(ctx context.Context, rawURL string, opts *ClientOptions) (*htt
 	if opts == nil {
 		opts = &ClientOptions{}
 	}
-	for k, vs := range opts.Header {
-		ck := http.CanonicalHeaderKey(k)
-		for _, c := range connectionSpecific {
-			if ck != c {
-				continue
-			}
-			// "the only exception to this is the TE header field, which MAY
-			// be present in an HTTP/2 request; when it is, it MUST NOT
-			// contain any value other than "trailers"" (RFC 9113, Section 8.2.2)
-			if ck == "Te" && len(vs) == 1 && strings.EqualFold(token.TrimOWS(vs[0]), "trailers") {
-				continue
-			}
-			return nil, fmt.Errorf("%w: %s", ErrH2ConnectionHeader, k)
-		}
-	}
 	// The key is computed and thrown away: RFC 8441, Section 4 drops it.
+	// NewRequest refuses Connection and Upgrade in opts.Header
+	// (ErrReservedHeader); the other connection-specific fields are
+	// checked here.
 	req, _, err := NewRequest(ctx, rawURL, opts)
 	if err != nil {
 		return nil, err
+	}
+	for k, vs := range opts.Header {
+		ck := http.CanonicalHeaderKey(k)
+		// "the only exception to this is the TE header field, which MAY be
+		// present in an HTTP/2 request; when it is, it MUST NOT contain any
+		// value other than "trailers"" (RFC 9113, Section 8.2.2)
+		if ck == "Te" && !teTrailers(vs) || slices.Contains(h2ConnectionFields[:], ck) {
+			return nil, fmt.Errorf("%w: %s", ErrH2ConnectionHeader, k)
+		}
 	}
 	// Connection and Upgrade "MUST NOT be included in the CONNECT request
 	// defined here", and Sec-WebSocket-Key is not processed: its

@@ -101,11 +101,11 @@ var errStreamEnded = errors.New("conn: the HTTP/2 stream has ended")
 const h2SmallRead = 512
 
 // newH2Stream wraps the stream of an extended CONNECT whose 200 response
-// has been sent.
-func newH2Stream(w http.ResponseWriter, r *http.Request) *h2Stream {
+// has been sent; rc is w's ResponseController.
+func newH2Stream(w http.ResponseWriter, rc *http.ResponseController, r *http.Request) *h2Stream {
 	s := &h2Stream{
 		w:      w,
-		rc:     http.NewResponseController(w),
+		rc:     rc,
 		body:   r.Body,
 		remote: parseAddr(r.RemoteAddr),
 		feed:   make(chan []byte),
@@ -408,11 +408,7 @@ func (d *deadline) set(t time.Time) {
 		d.mu.Unlock()
 		return
 	}
-	close(d.c)
-	d.mu.Unlock()
-	if d.onExpire != nil {
-		d.onExpire()
-	}
+	d.expireLocked()
 }
 
 // fire is the timer's function: it closes the channel if the deadline in
@@ -423,6 +419,12 @@ func (d *deadline) fire() {
 		d.mu.Unlock()
 		return
 	}
+	d.expireLocked()
+}
+
+// expireLocked closes the channel, releases d.mu (held by the caller) and
+// runs onExpire outside it.
+func (d *deadline) expireLocked() {
 	close(d.c)
 	d.mu.Unlock()
 	if d.onExpire != nil {
@@ -492,5 +494,5 @@ func respondH2(w http.ResponseWriter, r *http.Request, hdr http.Header, timeout 
 		return nil, err
 	}
 	rc.SetWriteDeadline(time.Time{})
-	return newH2Stream(w, r), nil
+	return newH2Stream(w, rc, r), nil
 }

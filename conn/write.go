@@ -78,8 +78,12 @@ func (ep *Endpoint) lockWrite() error { return ep.lockWriteOr(nil) }
 
 // lockWriteOr is lockWrite that also gives up when abort (a context's
 // Done channel, or nil) is closed, returning errAborted.
-func (ep *Endpoint) lockWriteOr(abort <-chan struct{}) error {
-	if !ep.wmu.lockOr(ep.done, abort) {
+func (ep *Endpoint) lockWriteOr(abort <-chan struct{}) error { return ep.lockOr(&ep.wmu, abort) }
+
+// lockOr takes t (wmsg or wmu), or gives up with ErrClosed once the
+// connection closes, or with errAborted once abort is closed.
+func (ep *Endpoint) lockOr(t *token, abort <-chan struct{}) error {
+	if !t.lockOr(ep.done, abort) {
 		if ep.closeErr.Load() != nil {
 			return ErrClosed
 		}
@@ -158,12 +162,12 @@ func (ep *Endpoint) writeFrameLocked(h frame.Header, p []byte) error {
 		// No writev: the header and the start of the payload are copied
 		// into one 16 KiB Write (a whole TLS record, a DATA frame), the
 		// rest goes straight from p in a second Write.
-		b := bufPool.Get().(*[]byte)
+		b := getBuf()
 		buf := (*b)[:bufSize]
 		n := copy(buf, hdr)
 		k := copy(buf[n:], p)
 		_, err := ep.c.Write(buf[:n+k])
-		bufPool.Put(b)
+		putBuf(b)
 		if err == nil && k < len(p) {
 			_, err = ep.c.Write(p[k:])
 		}
@@ -274,11 +278,8 @@ func (ep *Endpoint) writeMessage(abort <-chan struct{}, op frame.Opcode, p []byt
 	if op != frame.OpText && op != frame.OpBinary {
 		return ErrBadOpcode
 	}
-	if !ep.wmsg.lockOr(ep.done, abort) {
-		if ep.closeErr.Load() != nil {
-			return ErrClosed
-		}
-		return errAborted
+	if err := ep.lockOr(&ep.wmsg, abort); err != nil {
+		return err
 	}
 	defer ep.wmsg.unlock()
 	if ep.compressWrite(len(p)) {
@@ -323,11 +324,8 @@ func (ep *Endpoint) nextWriter(abort <-chan struct{}, op frame.Opcode) (io.Write
 	if op != frame.OpText && op != frame.OpBinary {
 		return nil, ErrBadOpcode
 	}
-	if !ep.wmsg.lockOr(ep.done, abort) {
-		if ep.closeErr.Load() != nil {
-			return nil, ErrClosed
-		}
-		return nil, errAborted
+	if err := ep.lockOr(&ep.wmsg, abort); err != nil {
+		return nil, err
 	}
 	if err := ep.lockWriteOr(abort); err != nil {
 		ep.wmsg.unlock()

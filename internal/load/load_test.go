@@ -19,19 +19,7 @@ func serveEcho(t *testing.T) Target {
 	}
 	opts := &conn.AcceptOptions{}
 	opts.ReadLimit = 1 << 20
-	go conn.Serve(ln, func(ep *conn.Endpoint) {
-		var buf []byte
-		for {
-			op, p, err := ep.ReadMessage(buf)
-			if err != nil {
-				return
-			}
-			if ep.WriteMessage(op, p) != nil {
-				return
-			}
-			buf = p
-		}
-	}, opts)
+	go conn.Serve(ln, echoMessages, opts)
 	t.Cleanup(func() { ln.Close() })
 	return Target{Name: "echo", URL: "ws://" + ln.Addr().String() + "/"}
 }

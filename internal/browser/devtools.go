@@ -26,7 +26,7 @@ type DevTools struct {
 	nextID  int
 	replies map[int]chan reply
 	events  []Event
-	notify  chan struct{} // a new event arrived
+	notify  chan struct{} // closed and replaced when an event arrives
 	err     error         // why the reader stopped
 	done    chan struct{}
 }
@@ -80,7 +80,7 @@ func StartDevTools(ctx context.Context, path string, extra ...string) (*Browser,
 		b.Close()
 		return nil, nil, fmt.Errorf("browser: DevTools: %w", err)
 	}
-	d := &DevTools{ep: ep, replies: map[int]chan reply{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	d := &DevTools{ep: ep, replies: map[int]chan reply{}, notify: make(chan struct{}), done: make(chan struct{})}
 	go d.read()
 	go func() {
 		<-b.Done()
@@ -129,10 +129,9 @@ func (d *DevTools) read() {
 			}
 		} else if m.Method != "" {
 			d.events = append(d.events, m.Event)
-			select {
-			case d.notify <- struct{}{}:
-			default:
-			}
+			// Closing wakes every WaitEvent, not just one.
+			close(d.notify)
+			d.notify = make(chan struct{})
 		}
 		d.mu.Unlock()
 	}
@@ -163,14 +162,23 @@ func (d *DevTools) Call(ctx context.Context, sessionID, method string, params an
 		return nil, err
 	}
 	if err := d.ep.WriteMessage(frame.OpText, b); err != nil {
+		d.forget(id)
 		return nil, err
 	}
 	select {
 	case r := <-c:
 		return r.Result, r.Err
 	case <-ctx.Done():
+		d.forget(id)
 		return nil, ctx.Err()
 	}
+}
+
+// forget drops the reply Call no longer waits for.
+func (d *DevTools) forget(id int) {
+	d.mu.Lock()
+	delete(d.replies, id)
+	d.mu.Unlock()
 }
 
 // OpenPage opens url in a new page with the given DevTools domains enabled
@@ -226,11 +234,16 @@ func (d *DevTools) Events(method string) []Event {
 // first one.
 func (d *DevTools) WaitEvent(ctx context.Context, method string) (Event, error) {
 	for {
+		// Take the channel before looking, so an event that arrives in
+		// between still wakes this wait.
+		d.mu.Lock()
+		notify := d.notify
+		d.mu.Unlock()
 		if es := d.Events(method); len(es) > 0 {
 			return es[0], nil
 		}
 		select {
-		case <-d.notify:
+		case <-notify:
 		case <-d.done:
 			if es := d.Events(method); len(es) > 0 {
 				return es[0], nil

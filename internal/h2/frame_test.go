@@ -364,6 +364,26 @@ func TestReader(t *testing.T) {
 			t.Errorf("buffer of %d bytes for 100 received", cap(fr.buf))
 		}
 	})
+	t.Run("frames a little larger each time do not each allocate", func(t *testing.T) {
+		var b []byte
+		for n := 1; n <= 1000; n++ {
+			b = AppendData(b, 1, false, bytes.Repeat([]byte{byte(n)}, n))
+		}
+		fr := NewReader(iotest.HalfReader(bytes.NewReader(b)), 0)
+		grew, last := 0, 0
+		for n := 1; n <= 1000; n++ {
+			_, p, err := fr.ReadFrame()
+			if err != nil || !bytes.Equal(p, bytes.Repeat([]byte{byte(n)}, n)) {
+				t.Fatalf("frame of %d bytes: %d bytes read, %v", n, len(p), err)
+			}
+			if cap(fr.buf) != last {
+				grew, last = grew+1, cap(fr.buf)
+			}
+		}
+		if grew > 11 { // 1, 2, 4, ... 1024: the buffer doubles
+			t.Errorf("buffer grew %d times over 1000 frames of 1 to 1000 bytes", grew)
+		}
+	})
 	t.Run("SetMaxFrameSize clamps to 6.5.2's range", func(t *testing.T) {
 		fr := NewReader(nil, 0)
 		for _, tt := range []struct{ set, want uint32 }{{0, 16384}, {100, 16384}, {1 << 20, 1 << 20}, {1 << 30, 1<<24 - 1}} {

@@ -58,15 +58,18 @@ func (fr *Reader) ReadFrame() (FrameHeader, []byte, error) {
 	}
 	// The buffer must grow. Trust the announced length only as far as the
 	// bytes that arrive: double the buffer as it fills (from 16 KiB) so that
-	// memory stays within twice what the peer actually sent.
+	// memory stays within twice what the peer actually sent. Below 16 KiB
+	// the buffer at least doubles, so that frames a little larger each time
+	// do not cost an allocation each.
 	fr.buf = fr.buf[:0]
 	for len(fr.buf) < n {
 		if len(fr.buf) == cap(fr.buf) {
-			next := make([]byte, len(fr.buf), min(n, max(2*cap(fr.buf), DefaultMaxFrameSize)))
+			c := 2 * cap(fr.buf)
+			next := make([]byte, len(fr.buf), max(min(n, max(c, DefaultMaxFrameSize)), min(c, DefaultMaxFrameSize)))
 			copy(next, fr.buf)
 			fr.buf = next
 		}
-		m, err := io.ReadFull(fr.r, fr.buf[len(fr.buf):cap(fr.buf)])
+		m, err := io.ReadFull(fr.r, fr.buf[len(fr.buf):min(n, cap(fr.buf))])
 		fr.buf = fr.buf[:len(fr.buf)+m]
 		if err != nil {
 			return h, nil, noEOF(err)

@@ -82,6 +82,16 @@ func attempts(t *testing.T, n int, check func() error) {
 	t.Errorf("%d attempts failed: %v", n, errors.Join(errs...))
 }
 
+// echoOne accepts one connection on ln and echoes it until it closes.
+func echoOne(ln net.Listener) {
+	c, err := ln.Accept()
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	io.Copy(c, c)
+}
+
 // startTestRelay starts a listener for the test's server side and a relay
 // to it, both stopped at the end of the test.
 func startTestRelay(t *testing.T, link Link) (net.Listener, *Relay) {
@@ -182,14 +192,7 @@ func TestRelayOrder(t *testing.T) {
 	t.Parallel()
 	const size, buffer = 256 << 10, 8 << 10
 	ln, r := startTestRelay(t, Link{RTT: 2 * time.Millisecond, Bandwidth: 50_000_000, Buffer: buffer})
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		io.Copy(c, c)
-	}()
+	go echoOne(ln)
 	c, err := net.Dial("tcp", r.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -458,14 +461,7 @@ func BenchmarkRelayExchange(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer ln.Close()
-			go func() {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				defer c.Close()
-				io.Copy(c, c)
-			}()
+			go echoOne(ln)
 			addr := ln.Addr().String()
 			if through {
 				r, err := StartRelay(addr, Link{})

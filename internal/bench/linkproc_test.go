@@ -41,14 +41,7 @@ func TestRelayProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		io.Copy(c, c)
-	}()
+	go echoOne(ln)
 	// "--" ends the test binary's flags, so the relay's pass through.
 	p, err := startRelayProcess([]string{os.Args[0], "-test.run=^TestRelayChildHelper$", "--"}, ln.Addr().String(), Link{RTT: rtt})
 	if err != nil {

@@ -48,7 +48,7 @@ type Setting struct {
 
 // String returns "NAME=value", as Describe prints it.
 func (s Setting) String() string {
-	return s.ID.String() + "=" + strconv.FormatUint(uint64(s.Val), 10)
+	return s.ID.String() + "=" + utoa(s.Val)
 }
 
 // Valid checks the value against the range RFC 9113, Section 6.5.2 (and
@@ -62,25 +62,25 @@ func (s Setting) Valid() error {
 		// "Any value other than 0 or 1 MUST be treated as a connection error
 		// ... of type PROTOCOL_ERROR." (RFC 9113, Section 6.5.2)
 		if s.Val > 1 {
-			return connErr(ErrCodeProtocol, "6.5.2", "SETTINGS_ENABLE_PUSH is "+strconv.FormatUint(uint64(s.Val), 10)+", not 0 or 1")
+			return connErr(ErrCodeProtocol, "6.5.2", "SETTINGS_ENABLE_PUSH is "+utoa(s.Val)+", not 0 or 1")
 		}
 	case SettingInitialWindowSize:
 		// "Values above the maximum flow-control window size of 2^31-1 MUST be
 		// treated as a connection error ... of type FLOW_CONTROL_ERROR."
 		if s.Val > MaxWindowSize {
-			return connErr(ErrCodeFlowControl, "6.5.2", "SETTINGS_INITIAL_WINDOW_SIZE "+strconv.FormatUint(uint64(s.Val), 10)+" above 2^31-1")
+			return connErr(ErrCodeFlowControl, "6.5.2", "SETTINGS_INITIAL_WINDOW_SIZE "+utoa(s.Val)+" above 2^31-1")
 		}
 	case SettingMaxFrameSize:
 		// "Values outside this range MUST be treated as a connection error ...
 		// of type PROTOCOL_ERROR." (16384 to 2^24-1, RFC 9113, Section 6.5.2)
 		if s.Val < DefaultMaxFrameSize || s.Val > MaxFrameSizeLimit {
-			return connErr(ErrCodeProtocol, "6.5.2", "SETTINGS_MAX_FRAME_SIZE "+strconv.FormatUint(uint64(s.Val), 10)+" outside 16384..16777215")
+			return connErr(ErrCodeProtocol, "6.5.2", "SETTINGS_MAX_FRAME_SIZE "+utoa(s.Val)+" outside 16384..16777215")
 		}
 	case SettingEnableConnectProtocol:
 		// RFC 8441, Section 3: the value "MUST be 0 or 1"; we apply the
 		// PROTOCOL_ERROR of RFC 9113, Section 6.5.2 for ENABLE_PUSH.
 		if s.Val > 1 {
-			return &ConnError{Code: ErrCodeProtocol, Reason: "SETTINGS_ENABLE_CONNECT_PROTOCOL is " + strconv.FormatUint(uint64(s.Val), 10) + ", not 0 or 1 (RFC 8441, Section 3)"}
+			return &ConnError{Code: ErrCodeProtocol, Reason: "SETTINGS_ENABLE_CONNECT_PROTOCOL is " + utoa(s.Val) + ", not 0 or 1 (RFC 8441, Section 3)"}
 		}
 	}
 	return nil

@@ -102,6 +102,12 @@ func TestCheckResponseH2(t *testing.T) {
 			if tt.resp.StatusCode == 403 && (re == nil || string(re.Body) != "denied") {
 				t.Errorf("ResponseError.Body = %q, want the server's body", re.Body)
 			}
+			if tt.resp.StatusCode == 403 {
+				// resp.Body is replaced by a reader over the bytes read.
+				if b, err := io.ReadAll(tt.resp.Body); err != nil || string(b) != "denied" {
+					t.Errorf("resp.Body after the check reads %q, %v; want the server's body again", b, err)
+				}
+			}
 			if err == nil && (protocol != tt.protocol || len(exts) != tt.exts) {
 				t.Errorf("CheckResponseH2 = %q, %v; want %q and %d extensions", protocol, exts, tt.protocol, tt.exts)
 			}

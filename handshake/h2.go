@@ -108,7 +108,7 @@ func checkRequestH2(r *http.Request, opts *ServerOptions) (*Offer, error) {
 	// "The only exception to this is the TE header field, which MAY be
 	// present in an HTTP/2 request; when it is, it MUST NOT contain any
 	// value other than "trailers"." (RFC 9113, Section 8.2.2)
-	if te, ok := r.Header["Te"]; ok && !teTrailers(te) {
+	if te := r.Header["Te"]; len(te) > 0 && !teTrailers(te) {
 		return nil, fmt.Errorf("%w: TE other than trailers", ErrH2ConnectionField)
 	}
 	// "On requests that contain the :protocol pseudo-header field, the

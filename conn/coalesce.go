@@ -46,7 +46,7 @@ func (ep *Endpoint) coalesce(h frame.Header, p []byte) bool {
 		if len(p) > copyMax {
 			// Frames of a few KiB pipelined: copying one costs less than
 			// the system call it shares, so they gather up to 64 KiB.
-			ep.wpend = maskPool(bigReadSize).Get().(*[]byte)
+			ep.wpend = getBigBuf()
 		} else {
 			ep.wpend = getBuf()
 		}
@@ -87,7 +87,7 @@ func (ep *Endpoint) flushLocked() error {
 	b, n := ep.wpend, ep.wpendN
 	ep.wpend, ep.wpendN = nil, 0
 	ep.pending.Store(false)
-	defer putReadBuf(b) // to the pool it came from (read.go)
+	defer putPooled(b) // to the pool it came from, 16 or 64 KiB
 	if ep.werr != nil {
 		return ep.werr
 	}

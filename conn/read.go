@@ -50,38 +50,23 @@ func (ep *Endpoint) takeBig(need int) {
 	case need <= bufSize+headroom:
 		b = getBuf()
 	case need <= bigReadSize+headroom:
-		b = maskPool(bigReadSize).Get().(*[]byte)
+		b = getBigBuf()
 	default:
 		nb := make([]byte, need)
 		b = &nb
 	}
 	n := copy(*b, ep.rbuf[ep.rpos:ep.rend])
 	if ep.rpool != nil {
-		putReadBuf(ep.rpool)
+		putPooled(ep.rpool)
 	}
 	ep.rbuf, ep.rpool, ep.rpos, ep.rend = *b, b, 0, n
-}
-
-// bigReadSize is the largest read buffer: a pooled bufSize buffer that
-// reads keep filling is swapped for one of this size, so a peer streaming
-// large frames is read 64 KiB per system call.
-const bigReadSize = 64 << 10
-
-// putReadBuf returns a read buffer to the pool it came from.
-func putReadBuf(b *[]byte) {
-	switch len(*b) {
-	case bufSize + headroom:
-		putBuf(b)
-	case bigReadSize + headroom:
-		maskPool(bigReadSize).Put(b)
-	}
 }
 
 // dropBig returns the pooled read buffer, if any; the buffer must be empty.
 func (ep *Endpoint) dropBig() {
 	ep.rpos, ep.rend = 0, 0
 	if ep.rpool != nil {
-		putReadBuf(ep.rpool)
+		putPooled(ep.rpool)
 		ep.rpool = nil
 		ep.rbuf = ep.rsmall[:]
 	}

@@ -450,7 +450,7 @@ func (mw *messageWriter) writeRaw(p []byte) (int, error) {
 			// to a 64 KiB one, so fragments leave 64 KiB per system call
 			// (pipelined 1 MiB streamed: 16 KiB fragments ran at a third
 			// of whole messages).
-			b := maskPool(bigReadSize).Get().(*[]byte)
+			b := getBigBuf()
 			copy((*b)[headroom:], (*mw.buf)[headroom:headroom+mw.n])
 			putBuf(mw.buf)
 			mw.buf = b
@@ -530,7 +530,7 @@ func (mw *messageWriter) Close() error {
 	}
 	mw.open = false
 	if mw.buf != nil {
-		putReadBuf(mw.buf) // to its pool, 16 or 64 KiB (read.go)
+		putPooled(mw.buf) // to its pool, 16 or 64 KiB
 		mw.buf = nil
 	}
 	mw.ep.wmsg.unlock()

@@ -132,15 +132,8 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Endpoint, *ht
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	timeout := opts.HandshakeTimeout
-	if timeout == 0 {
-		timeout = DefaultHandshakeTimeout
-	}
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := handshakeContext(ctx, opts.HandshakeTimeout)
+	defer cancel()
 	copts := &handshake.ClientOptions{Subprotocols: opts.Subprotocols, Header: opts.Header, Rand: opts.Rand,
 		Extensions: deflateOffer(&opts.Compression)} // RFC 7692, conn/deflate.go
 	req, key, err := handshake.NewRequest(ctx, rawURL, copts)
@@ -375,4 +368,16 @@ func (hr *headReader) Read(p []byte) (int, error) {
 	n, err := hr.r.Read(p)
 	hr.n -= n
 	return n, err
+}
+
+// handshakeContext bounds ctx by timeout, the DialOptions.HandshakeTimeout
+// rule: 0 means DefaultHandshakeTimeout, a negative value the context alone.
+func handshakeContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout == 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	if timeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }

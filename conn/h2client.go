@@ -306,18 +306,26 @@ func (c *h2Client) writeControl(build func([]byte) []byte) error {
 	return c.writeLocked(c.wbuf, time.Now().Add(h2ControlWriteTimeout))
 }
 
+// setErr records err as the connection's end and stops new streams,
+// reporting false if it had already ended.
+func (c *h2Client) setErr(err error) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return false
+	}
+	c.err = err
+	c.goaway = true
+	return true
+}
+
 // fail ends the connection with err. A *h2.ConnError is announced to the
 // server with GOAWAY and its code first (RFC 9113, Section 5.4.1); an I/O
 // error is not. Every stream then fails with err.
 func (c *h2Client) fail(err error) {
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
+	if !c.setErr(err) {
 		return
 	}
-	c.err = err
-	c.goaway = true
-	c.mu.Unlock()
 	var ce *h2.ConnError
 	if errors.As(err, &ce) {
 		c.sendGoAway(ce.Code, ce.Reason)
@@ -335,14 +343,9 @@ func (c *h2Client) failAndLinger(err error) {
 		c.fail(err)
 		return
 	}
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
+	if !c.setErr(err) {
 		return
 	}
-	c.err = err
-	c.goaway = true
-	c.mu.Unlock()
 	c.sendGoAway(ce.Code, ce.Reason)
 	c.wake()
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
@@ -355,14 +358,9 @@ func (c *h2Client) failAndLinger(err error) {
 
 // close ends the connection cleanly: GOAWAY with NO_ERROR, then TCP.
 func (c *h2Client) close() {
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
+	if !c.setErr(ErrHTTP2Closed) {
 		return
 	}
-	c.err = ErrHTTP2Closed
-	c.goaway = true
-	c.mu.Unlock()
 	c.sendGoAway(h2.ErrCodeNo, "")
 	c.shut()
 }

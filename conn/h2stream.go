@@ -75,15 +75,8 @@ func DialHTTP2Stream(ctx context.Context, rawURL string, header http.Header, opt
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	timeout := opts.HandshakeTimeout
-	if timeout == 0 {
-		timeout = DefaultHandshakeTimeout
-	}
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := handshakeContext(ctx, opts.HandshakeTimeout)
+	defer cancel()
 	// The negotiation fields go out as given: handshake.NewRequestH2 would
 	// refuse them in its Header (it builds them from its offers).
 	rest := make(http.Header, len(header))

@@ -600,8 +600,11 @@ func (c *h2Client) countControl() error {
 func (c *h2Client) idleID(id uint32) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return id%2 == 0 || id >= c.nextID
+	return c.idleIDLocked(id)
 }
+
+// idleIDLocked is idleID with c.mu held.
+func (c *h2Client) idleIDLocked(id uint32) bool { return id%2 == 0 || id >= c.nextID }
 
 // headerFragment adds a HEADERS or CONTINUATION fragment to the header
 // block being read, within the limits, and decodes the block at its end.
@@ -775,7 +778,7 @@ func (c *h2Client) handleWindowUpdate(h h2.FrameHeader, p []byte) error {
 		}
 		return nil
 	}
-	if h.StreamID%2 == 0 || h.StreamID >= c.nextID {
+	if c.idleIDLocked(h.StreamID) {
 		return h2ConnErr(h2.ErrCodeProtocol, "WINDOW_UPDATE on an idle stream (RFC 9113, Section 5.1)")
 	}
 	st := c.streams[h.StreamID]

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/h2"
 )
 
 // The cases over HTTP/2 (RFC 8441). A WebSocket over HTTP/2 is one stream
@@ -185,20 +186,15 @@ func writeH2Fields(b *strings.Builder, h http.Header) {
 	b.WriteString("\r\n")
 }
 
-// h2Preface is the start of the HTTP/2 client connection preface (RFC 9113,
-// Section 3.4), which tells a cleartext HTTP/2 client with prior knowledge
-// from an HTTP/1.1 one on the same port.
-const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
 // ServeBoth accepts connections on l until it fails (e.g. l is closed):
 // each one that opens with the HTTP/2 preface is served by srv (an
 // http.Server with unencrypted HTTP/2 on, whose handler leads to
 // ServeHTTP), every other one by ServeConn, the fuzzer's own HTTP/1.1, as
 // Serve does. Callers close l and srv to stop it.
 func (fs *FuzzingServer) ServeBoth(l net.Listener, srv *http.Server) error {
-	h2 := &chanListener{addr: l.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
-	defer h2.Close()
-	go srv.Serve(h2)
+	h2l := &chanListener{addr: l.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
+	defer h2l.Close()
+	go srv.Serve(h2l)
 	for {
 		nc, err := l.Accept()
 		if err != nil {
@@ -207,13 +203,16 @@ func (fs *FuzzingServer) ServeBoth(l net.Listener, srv *http.Server) error {
 		go func() {
 			timeout := fs.options().handshakeTimeout()
 			nc.SetReadDeadline(time.Now().Add(timeout))
-			br := bufio.NewReaderSize(nc, len(h2Preface))
-			// Byte by byte, so a short HTTP/1.1 request is not held
-			// waiting for 24 bytes: the first byte that differs decides.
+			// The client connection preface (RFC 9113, Section 3.4) tells
+			// a cleartext HTTP/2 client with prior knowledge from an
+			// HTTP/1.1 one. Byte by byte, so a short HTTP/1.1 request is
+			// not held waiting for 24 bytes: the first byte that differs
+			// decides.
+			br := bufio.NewReaderSize(nc, len(h2.ClientPreface))
 			isH2 := true
-			for n := 1; n <= len(h2Preface) && isH2; n++ {
+			for n := 1; n <= len(h2.ClientPreface) && isH2; n++ {
 				p, err := br.Peek(n)
-				isH2 = err == nil && p[n-1] == h2Preface[n-1]
+				isH2 = err == nil && p[n-1] == h2.ClientPreface[n-1]
 			}
 			nc.SetReadDeadline(time.Time{})
 			pc := &peekedConn{Conn: nc, r: br}
@@ -222,8 +221,8 @@ func (fs *FuzzingServer) ServeBoth(l net.Listener, srv *http.Server) error {
 				return
 			}
 			select {
-			case h2.conns <- pc:
-			case <-h2.done:
+			case h2l.conns <- pc:
+			case <-h2l.done:
 				nc.Close()
 			}
 		}()

@@ -160,12 +160,12 @@ func (st *h2ClientStream) data(h h2.FrameHeader, data []byte) error {
 		return &h2.StreamError{StreamID: st.id, Code: h2.ErrCodeFlowControl, Reason: fmt.Sprintf("DATA of %d bytes beyond the stream window of %d (RFC 9113, Section 6.9.1)", n, st.recvWin)}
 	}
 	st.recvWin -= n
-	// Padding is never read: it is given back at once, as is the data of
-	// a stream the application has closed.
+	// Padding is never read: its share of the stream window is given back
+	// at once. The data of a stream the application has closed is dropped,
+	// and nothing is given back: the stream is ending (handleData has
+	// already counted the frame toward the connection window's update).
 	credit := n - int64(len(data))
-	if st.closed || st.reset {
-		credit = n
-	} else if len(data) > 0 {
+	if len(data) > 0 && !st.closed && !st.reset {
 		st.buf.write(data)
 	}
 	if h.Flags.Has(h2.FlagEndStream) {

@@ -82,6 +82,9 @@ func dialWS(ctx context.Context, d *net.Dialer, host string, req []byte, br *buf
 	if err != nil {
 		return nil, err
 	}
+	// A server that accepts and never answers fails the handshake rather
+	// than holding the run.
+	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	if _, err := c.Write(req); err != nil {
 		c.Close()
 		return nil, err
@@ -91,8 +94,12 @@ func dialWS(ctx context.Context, d *net.Dialer, host string, req []byte, br *buf
 		c.Close()
 		return nil, err
 	}
+	c.SetDeadline(time.Time{})
 	return c, nil
 }
+
+// handshakeTimeout bounds one opening handshake of dialWS.
+var handshakeTimeout = 10 * time.Second // a test shortens it
 
 // wantAccept is the Sec-WebSocket-Accept value for clientKey.
 var wantAccept = []byte(handshake.AcceptKey(clientKey))

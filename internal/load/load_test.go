@@ -1,7 +1,9 @@
 package load
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
 	"os"
 	"testing"
@@ -95,3 +97,36 @@ func TestMedian(t *testing.T) {
 }
 
 func selfPID() int { return os.Getpid() }
+
+// A server that accepts the connection and never answers the handshake
+// fails dialWS after handshakeTimeout instead of holding it forever.
+func TestDialWSSilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(io.Discard, c) // reads the request, answers nothing
+	}()
+	defer func(d time.Duration) { handshakeTimeout = d }(handshakeTimeout)
+	handshakeTimeout = 100 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		_, err := dialWS(context.Background(), &net.Dialer{}, ln.Addr().String(), request(ln.Addr().String(), "/"), bufio.NewReader(nil))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("dialWS succeeded against a server that never answered")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("dialWS still waiting 10 s after its 100 ms handshake timeout")
+	}
+}

@@ -35,62 +35,89 @@ func ReadRequest(br *bufio.Reader) (*http.Request, error) {
 	// Fast path: the head fits in br's buffer. Find its end there, check the
 	// limits, and let http.ReadRequest parse br itself: it stops at the empty
 	// line, so later bytes stay in br.
-	for n := 1; n <= br.Size(); n = br.Buffered() + 1 {
-		p, err := br.Peek(n)
+	_, skip, end, _, err := peekHead(br)
+	if err != nil {
+		return nil, err
+	}
+	if end >= 0 {
+		br.Discard(skip)
+		req, err := http.ReadRequest(br)
 		if err != nil {
-			if errors.Is(err, bufio.ErrBufferFull) {
-				break
-			}
-			if err == io.EOF {
-				if len(p) == 0 {
-					return nil, io.EOF
-				}
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, err
+			return nil, fmt.Errorf("%w: %v", ErrMalformedRequest, err)
 		}
-		p, _ = br.Peek(br.Buffered())
-		skip, end, lines := scanHead(p)
-		if lines > MaxHeaderLines+1 || end-skip > MaxHeaderBytes || (end < 0 && len(p)-skip > MaxHeaderBytes) {
-			return nil, ErrHeaderTooLarge
-		}
-		if end >= 0 {
-			br.Discard(skip)
-			req, err := http.ReadRequest(br)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrMalformedRequest, err)
-			}
-			return req, nil
-		}
+		return req, nil
 	}
 	return readRequestSlow(br)
 }
 
-// scanHead finds the end of the request head at the start of p: the index
-// just past its empty line (-1 if p holds no complete head), after skip
-// bytes of an ignored empty line, and the number of lines before it.
-func scanHead(p []byte) (skip, end, lines int) {
-	// "a server that is expecting to receive and parse a request-line SHOULD
-	// ignore at least one empty line (CRLF) received prior to the
-	// request-line" (RFC 9112, Section 2.2). We ignore one.
-	if bytes.HasPrefix(p, []byte("\r\n")) {
-		skip = 2
-	} else if bytes.HasPrefix(p, []byte("\n")) {
-		skip = 1
+// peekHead waits until br's buffer holds a whole request head and returns
+// the buffered bytes p, the skip bytes of an ignored empty line before it,
+// the index end just past its empty line, and its number of lines
+// (request line included). end is -1 when the head does not fit in br's
+// buffer (the caller reads it by copying). It checks MaxHeaderBytes and
+// MaxHeaderLines as bytes arrive, and scans each byte once however the
+// client paces them: a head sent a byte at a time costs linear time, not
+// a rescan per read. io.EOF means the connection closed before the first
+// byte; errors from br are returned as is.
+func peekHead(br *bufio.Reader) (p []byte, skip, end, lines int, err error) {
+	var sc headScan
+	for n := 1; n <= br.Size(); n = br.Buffered() + 1 {
+		p, err = br.Peek(n)
+		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
+			if err == io.EOF && len(p) > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, 0, -1, 0, err
+		}
+		p, _ = br.Peek(br.Buffered())
+		end = sc.next(p)
+		if sc.lines > MaxHeaderLines+1 || end-sc.skip > MaxHeaderBytes || (end < 0 && len(p)-sc.skip > MaxHeaderBytes) {
+			return nil, 0, -1, 0, ErrHeaderTooLarge
+		}
+		if end >= 0 {
+			return p, sc.skip, end, sc.lines, nil
+		}
 	}
-	for i := skip; i < len(p); {
-		nl := bytes.IndexByte(p[i:], '\n')
+	return p, 0, -1, 0, nil
+}
+
+// headScan finds the end of a request head in a buffer that grows between
+// calls, resuming where the last call stopped.
+type headScan struct {
+	i       int // start of the first line not yet scanned
+	skip    int // length of the ignored empty line before the request line
+	lines   int // lines scanned, the empty line excluded
+	started bool
+}
+
+// next scans the complete lines of p past s.i and returns the index just
+// past the head's empty line, or -1 if p does not hold it yet.
+func (s *headScan) next(p []byte) int {
+	for {
+		nl := bytes.IndexByte(p[s.i:], '\n')
 		if nl < 0 {
-			return skip, -1, lines
+			return -1
 		}
-		line := p[i : i+nl+1]
-		i += nl + 1
-		if len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
-			return skip, i, lines
+		line := p[s.i : s.i+nl+1]
+		s.i += nl + 1
+		empty := len(line) == 1 || (len(line) == 2 && line[0] == '\r')
+		if empty && !s.started {
+			// "a server that is expecting to receive and parse a
+			// request-line SHOULD ignore at least one empty line (CRLF)
+			// received prior to the request-line" (RFC 9112, Section
+			// 2.2). We ignore one.
+			s.started, s.skip = true, s.i
+			continue
 		}
-		lines++
+		if empty {
+			return s.i
+		}
+		s.started = true
+		s.lines++
 	}
-	return skip, -1, lines
 }
 
 // readRequestSlow reads a head longer than br's buffer, copying it line by
@@ -120,7 +147,7 @@ func readRequestSlow(br *bufio.Reader) (*http.Request, error) {
 		lineStart = len(head)
 		if len(line) <= 2 && (string(line) == "\r\n" || string(line) == "\n") {
 			if lines == 0 && !skipped {
-				skipped, head, lineStart = true, head[:0], 0 // see scanHead
+				skipped, head, lineStart = true, head[:0], 0 // see headScan
 				continue
 			}
 			break

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -34,30 +33,17 @@ import (
 // which Section 5.2 lets a server refuse; net/http joins the lines). A
 // head longer than br's buffer is read by ReadRequest's copying path.
 func ReadRequestInto(br *bufio.Reader, r *http.Request) error {
-	for n := 1; n <= br.Size(); n = br.Buffered() + 1 {
-		p, err := br.Peek(n)
-		if err != nil {
-			if errors.Is(err, bufio.ErrBufferFull) {
-				break
-			}
-			if err == io.EOF && len(p) > 0 {
-				err = io.ErrUnexpectedEOF
-			}
-			return err // io.EOF: closed before the first byte
+	p, skip, end, lines, err := peekHead(br)
+	if err != nil {
+		return err
+	}
+	if end >= 0 {
+		head := string(p[skip:end]) // the one copy: every string of r points into it
+		br.Discard(end)
+		if err := parseHead(head, lines, r); err != nil {
+			return fmt.Errorf("%w: %v", ErrMalformedRequest, err)
 		}
-		p, _ = br.Peek(br.Buffered())
-		skip, end, lines := scanHead(p)
-		if lines > MaxHeaderLines+1 || end-skip > MaxHeaderBytes || (end < 0 && len(p)-skip > MaxHeaderBytes) {
-			return ErrHeaderTooLarge
-		}
-		if end >= 0 {
-			head := string(p[skip:end]) // the one copy: every string of r points into it
-			br.Discard(end)
-			if err := parseHead(head, lines, r); err != nil {
-				return fmt.Errorf("%w: %v", ErrMalformedRequest, err)
-			}
-			return nil
-		}
+		return nil
 	}
 	req, err := readRequestSlow(br)
 	if err != nil {

@@ -152,11 +152,19 @@ func (p *HTTP2Pool) get(ctx context.Context, key string, force bool, dial func(c
 			return c, nil, nil
 		}
 		if errors.Is(err, errNoH2) && spare == nil {
-			// h2 without extended CONNECT: remember it for a while.
+			// h2 without extended CONNECT: remember it for a while. Expired
+			// origins go now, so that a process dialing many origins does
+			// not keep one entry for each forever.
 			if p.noH2 == nil {
 				p.noH2 = make(map[string]time.Time)
 			}
-			p.noH2[key] = time.Now().Add(p.idleTimeout())
+			now := time.Now()
+			for k, until := range p.noH2 {
+				if now.After(until) {
+					delete(p.noH2, k)
+				}
+			}
+			p.noH2[key] = now.Add(p.idleTimeout())
 		}
 		closed := p.closed
 		p.mu.Unlock()

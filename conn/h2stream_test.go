@@ -139,6 +139,23 @@ func TestHTTP2StreamRefused(t *testing.T) {
 	}
 }
 
+// TestHTTP2StreamRefusedLongBody: of a refusal's body, at most
+// handshake.MaxErrorBody bytes are kept, as the doc of DialHTTP2Stream
+// promises.
+func TestHTTP2StreamRefusedLongBody(t *testing.T) {
+	u, opts := streamServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write(make([]byte, 4*handshake.MaxErrorBody))
+	})
+	_, resp, err := conn.DialHTTP2Stream(context.Background(), u, nil, opts)
+	if !errors.Is(err, handshake.ErrH2Status) || resp == nil {
+		t.Fatalf("DialHTTP2Stream = %v, %v; want a response and ErrH2Status", resp, err)
+	}
+	if body, _ := io.ReadAll(resp.Body); len(body) != handshake.MaxErrorBody {
+		t.Errorf("body of %d bytes, want handshake.MaxErrorBody (%d)", len(body), handshake.MaxErrorBody)
+	}
+}
+
 // TestHTTP2StreamReservedField: the fields the extended CONNECT sets
 // itself, or that HTTP/2 forbids, are refused before anything is dialed.
 func TestHTTP2StreamReservedField(t *testing.T) {

@@ -218,6 +218,27 @@ func TestH2HostileHandshake(t *testing.T) {
 			s.respond(id, "101", false)
 			s.expectReset(h2.ErrCodeProtocol)
 		}, "101", nil},
+		{"upper-case field name (RFC 9113, Section 8.2.1)", xconnect, func(s *rawH2) {
+			id, _ := s.awaitConnect()
+			block := s.enc.AppendField(nil, h2.HeaderField{Name: ":status", Value: "200"})
+			block = s.enc.AppendField(block, h2.HeaderField{Name: "X-Up", Value: "1"})
+			s.write(h2.AppendHeaders(nil, id, false, true, block))
+			s.expectReset(h2.ErrCodeProtocol)
+		}, "X-Up", nil},
+		{"connection-specific field (RFC 9113, Section 8.2.2)", xconnect, func(s *rawH2) {
+			id, _ := s.awaitConnect()
+			block := s.enc.AppendField(nil, h2.HeaderField{Name: ":status", Value: "200"})
+			block = s.enc.AppendField(block, h2.HeaderField{Name: "connection", Value: "close"})
+			s.write(h2.AppendHeaders(nil, id, false, true, block))
+			s.expectReset(h2.ErrCodeProtocol)
+		}, "connection-specific", nil},
+		{"CR in a field value (RFC 9113, Section 8.2.1)", xconnect, func(s *rawH2) {
+			id, _ := s.awaitConnect()
+			block := s.enc.AppendField(nil, h2.HeaderField{Name: ":status", Value: "200"})
+			block = s.enc.AppendField(block, h2.HeaderField{Name: "x-v", Value: "a\rb"})
+			s.write(h2.AppendHeaders(nil, id, false, true, block))
+			s.expectReset(h2.ErrCodeProtocol)
+		}, "x-v", nil},
 		{"server resets the stream before responding", xconnect, func(s *rawH2) {
 			id, _ := s.awaitConnect()
 			s.write(h2.AppendRSTStream(nil, id, h2.ErrCodeRefusedStream))

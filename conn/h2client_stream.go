@@ -94,6 +94,11 @@ func (st *h2ClientStream) headers(fields []h2.HeaderField, end bool) error {
 	status := ""
 	regular := false
 	for _, f := range fields {
+		// Names, values and connection-specific fields (RFC 9113, Sections
+		// 8.2.1 and 8.2.2).
+		if err := h2.CheckField(st.id, f); err != nil {
+			return err
+		}
 		if strings.HasPrefix(f.Name, ":") {
 			// "All pseudo-header fields MUST appear in a field block before
 			// all regular field lines"; a response has only :status (RFC
@@ -105,14 +110,6 @@ func (st *h2ClientStream) headers(fields []h2.HeaderField, end bool) error {
 			continue
 		}
 		regular = true
-		// "Field names MUST be converted to lowercase" (RFC 9113, Section 8.2.1).
-		if f.Name != strings.ToLower(f.Name) || f.Name == "" {
-			return malformed("field name " + strconv.Quote(f.Name) + " not lower case (RFC 9113, Section 8.2.1)")
-		}
-		switch f.Name {
-		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-			return malformed("connection-specific field " + f.Name + " (RFC 9113, Section 8.2.2)")
-		}
 		k := http.CanonicalHeaderKey(f.Name)
 		resp.Header[k] = append(resp.Header[k], f.Value)
 	}

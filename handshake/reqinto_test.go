@@ -140,10 +140,9 @@ func TestReadRequestIntoAllocs(t *testing.T) {
 	}
 }
 
-// FuzzReadRequestInto: no panic on any head, and where both readers
-// accept a head they agree on the method, target, Host and fields.
-// Property: ReadRequestInto never accepts a head ReadRequest refuses,
-// except none (it is at least as strict).
+// FuzzReadRequestInto: no panic on any head; ReadRequestInto never
+// accepts a head ReadRequest refuses (it is at least as strict); and where
+// both accept a head they agree on the method, target, Host and fields.
 func FuzzReadRequestInto(f *testing.F) {
 	f.Add(rawSample)
 	f.Add(chromeRequest)

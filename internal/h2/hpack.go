@@ -131,7 +131,7 @@ func (d *Decoder) Decode(block []byte, emit func(HeaderField) error) error {
 		}
 		var (
 			f    HeaderField
-			size uint64 // f.Size(), known even when f's strings are not copied
+			size uint64 // f.Size() while the list is within bound; past it, skipped Huffman strings count their encoded length (the list is refused either way)
 			err  error
 		)
 		switch {
